@@ -1,0 +1,7 @@
+"""Landscape Colorizer: grayscale landscape photos to colour, by per-pixel classification over ab bins."""
+from .images import ImageError, find_images, load_rgb
+from .pipeline import Colorizer, Prediction, colorize_paths, resolve_device, save_outputs
+from .weights import ModelError, list_models, load_model
+
+__all__ = ["Colorizer", "Prediction", "ImageError", "ModelError", "colorize_paths", "find_images",
+           "list_models", "load_model", "load_rgb", "resolve_device", "save_outputs"]

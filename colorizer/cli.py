@@ -1,0 +1,97 @@
+"""The `colorizer` command: train, export, colorize, evaluate, figures."""
+import argparse
+import sys
+
+
+def cmd_train(a):
+    from .train import config_from_args, train
+    train(config_from_args(vars(a), a.resume), resume=a.resume)
+
+
+def cmd_export(a):
+    from .export import export_run
+    path = export_run(a.run_dir, a.name, a.weights_dir, a.title, a.description, a.temperature, a.checkpoint)
+    print(f"wrote {path} and {path.with_suffix('.json')}")
+
+
+def cmd_colorize(a):
+    from .images import find_images
+    from .pipeline import Colorizer, colorize_paths, device_name
+    from .weights import ModelError
+    try:
+        colorizer = Colorizer.load(a.model, a.device, a.size)
+    except (ModelError, RuntimeError) as e:
+        sys.exit(f"colorizer: {e}")
+    t = colorizer.default_temperature if a.temperature is None else a.temperature
+    files = find_images(a.paths)
+    print(f"{colorizer.name} on {device_name(colorizer.device)}, T = {t:g}, {len(files)} image(s) -> {a.out}",
+          file=sys.stderr)
+    from tqdm import tqdm
+    failed = 0
+    for r in tqdm(colorize_paths(colorizer, files, a.out, t), total=len(files), disable=len(files) < 2,
+                  file=sys.stderr):
+        if r.error:
+            failed += 1
+            tqdm.write(f"error: {r.source}: {r.error}", file=sys.stderr)
+        else:
+            tqdm.write(f"{r.source} -> {r.outputs['color']}", file=sys.stderr)
+    if failed:
+        print(f"{failed} of {len(files)} image(s) failed", file=sys.stderr)
+    sys.exit(1 if failed or not files else 0)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="colorizer", description="Landscape colorization: train, export, colorize, "
+                                "evaluate.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a model (resumable; runs under torchrun too)")
+    t.add_argument("--data", help="folder of training photos (recursive)")
+    t.add_argument("--val", help="folder of validation photos")
+    t.add_argument("--run", required=True, help="run folder (config, checkpoints, metrics.csv)")
+    g = t.add_mutually_exclusive_group()
+    g.add_argument("--steps", type=int)
+    g.add_argument("--epochs", type=float)
+    t.add_argument("--width", type=int)
+    t.add_argument("--activation", choices=["sigmoid", "relu", "leaky_relu", "silu"])
+    t.add_argument("--crop", type=int)
+    t.add_argument("--batch", type=int)
+    t.add_argument("--lambda", dest="lam", type=float, help="rebalancing lambda (1 = none)")
+    t.add_argument("--lr", type=float)
+    t.add_argument("--warmup", type=int)
+    t.add_argument("--soft", action="store_true", default=None, help="soft-encoded targets")
+    t.add_argument("--val-every", dest="val_every", type=int)
+    t.add_argument("--val-temperature", dest="val_temperature", type=float)
+    t.add_argument("--ckpt-minutes", dest="ckpt_minutes", type=float)
+    t.add_argument("--workers", type=int)
+    t.add_argument("--threads", type=int)
+    t.add_argument("--seed", type=int)
+    t.add_argument("--init", help="checkpoint to start from (e.g. another run's best.pt)")
+    t.add_argument("--resume", action="store_true", help="continue the run in --run exactly")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("export", help="write a run's best checkpoint as fp16 safetensors + model card")
+    e.add_argument("run_dir")
+    e.add_argument("--name", required=True, help="file name of the model (weights/NAME.safetensors)")
+    e.add_argument("--weights-dir", default="weights")
+    e.add_argument("--title", help="name shown to users (default: NAME)")
+    e.add_argument("--description", default="", help="one line for the model dropdown's tooltip")
+    e.add_argument("--temperature", type=float, help="default temperature of the annealed mean")
+    e.add_argument("--checkpoint", default="best.pt")
+    e.set_defaults(func=cmd_export)
+
+    c = sub.add_parser("colorize", help="colorize files and folders")
+    c.add_argument("paths", nargs="+")
+    c.add_argument("--model", required=True, help="a model name from weights/ or a .safetensors path")
+    c.add_argument("--temperature", type=float, help="annealed-mean T (default: the model card's)")
+    c.add_argument("--out", required=True, help="output folder")
+    c.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    c.add_argument("--size", type=int, default=256, help="network input size (longer side, px)")
+    c.set_defaults(func=cmd_colorize)
+
+    a = p.parse_args(argv)
+    a.func(a)
+
+
+if __name__ == "__main__":
+    main()

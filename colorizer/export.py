@@ -1,0 +1,46 @@
+"""From a training run to a shipped model: fp16 safetensors plus its model card."""
+import csv
+import json
+from pathlib import Path
+
+import torch
+
+from .bins import ABBins
+from .model import UNet, UNetConfig
+from .weights import save_model
+
+
+def export_run(run_dir, name: str, weights_dir="weights", title=None, description="", temperature=None,
+               checkpoint="best.pt", extra: dict = None) -> Path:
+    run = Path(run_dir)
+    path = run / checkpoint if (run / checkpoint).exists() else run / "ckpt.pt"
+    if not path.exists():
+        raise SystemExit(f"{run}: no checkpoint (best.pt or ckpt.pt) to export")
+    ckpt = torch.load(path, weights_only=True)
+    cfg = ckpt["config"]
+    bins = ABBins.from_dict(ckpt["bins"])
+    model = UNet(UNetConfig(n_classes=bins.Q, width=cfg["width"], activation=cfg["activation"]))
+    model.load_state_dict(ckpt["model"])
+    run_info = json.loads((run / "config.json").read_text()) if (run / "config.json").exists() else {}
+    val = {}
+    if (run / "metrics.csv").exists():  # the validation row of the exported step
+        with open(run / "metrics.csv") as f:
+            for row in csv.DictReader(f):
+                if row.get("val_loss") and int(row["step"]) == ckpt["step"]:
+                    val = {k: float(v) for k, v in row.items() if k.startswith("val_") and v}
+    card = {
+        "name": title or name,
+        "description": description,
+        "lambda": cfg["lam"],
+        "default_temperature": cfg.get("val_temperature", 0.38) if temperature is None else temperature,
+        "training": {
+            "data": cfg["data"], "photos": run_info.get("photos"), "steps": ckpt["step"],
+            "wall_time_s": round(ckpt["elapsed"]), "crop": cfg["crop"], "batch": cfg["batch"],
+            "processes": run_info.get("processes", 1), "lr": cfg["lr"], "soft_targets": cfg["soft"],
+            "init": cfg.get("init", ""), "git_commit": run_info.get("git_commit", "unknown"),
+            "checkpoint": path.name,
+        },
+        "validation": {"data": cfg.get("val", ""), "temperature": cfg.get("val_temperature"), **val},
+        **(extra or {}),
+    }
+    return save_model(model, bins, card, weights_dir, name)

@@ -1,0 +1,193 @@
+"""Colorizing a photo at full resolution, and writing the results without overwriting anything.
+
+The network runs on L resized so its longer side is `size` px (sides multiples of 16); the predicted
+class logits are kept, so the image can be decoded again at any temperature without another network
+pass. The decoded ab is resized to the photo's size and joined with its original, full-resolution L.
+"""
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, PngImagePlugin
+
+from .color import l_to_gray, lab_to_rgb, normalize_l, rgb_to_lab
+from .decode import annealed_mean
+from .images import ImageError, find_images, load_rgb
+from .weights import load_model
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    if device in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError("CUDA was asked for, but torch sees no CUDA device")
+    return torch.device(device)
+
+
+def device_name(device: torch.device) -> str:
+    return f"CUDA: {torch.cuda.get_device_name(device)}" if device.type == "cuda" else "CPU"
+
+
+def network_size(h: int, w: int, side: int = 256) -> tuple:
+    """(h, w) -> the network's input size: longer side `side`, both sides multiples of 16 (>= 16)."""
+    s = side / max(h, w)
+    return max(16, round(h * s / 16) * 16), max(16, round(w * s / 16) * 16)
+
+
+def image_to_l(image) -> np.ndarray:
+    """A path, PIL image or array (HxW gray or HxWx3 RGB, uint8) -> float32 L HxW in [0, 100].
+    A colour image is reduced to its lightness: the tool makes the grayscale itself."""
+    if isinstance(image, np.ndarray):
+        rgb = image if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)
+        if rgb.dtype != np.uint8:
+            rgb = np.round(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
+    else:
+        rgb = load_rgb(image)
+    rows = 512  # in bands: rgb2lab of a 12-megapixel photo at once needs GBs of float64
+    return np.concatenate([rgb_to_lab(rgb[i:i + rows])[..., 0] for i in range(0, rgb.shape[0], rows)])
+
+
+@dataclass
+class Prediction:
+    """One photo's network output: decode it at any temperature, as often as needed."""
+
+    L: np.ndarray  # (H, W) float32, the photo's own lightness at full resolution
+    logits: torch.Tensor  # (Q, h, w) float32 on the CPU, at the network's resolution
+    centres: torch.Tensor  # (Q, 2)
+    source: str = ""
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def size(self) -> tuple:
+        return self.L.shape
+
+    def ab(self, temperature: float, shape=None) -> np.ndarray:
+        """ab (H, W, 2) float32 at `shape` (default: full resolution)."""
+        shape = shape or self.L.shape
+        ab = annealed_mean(self.logits[None], self.centres, temperature)
+        ab = F.interpolate(ab, size=tuple(shape), mode="bilinear", align_corners=False)
+        return ab[0].permute(1, 2, 0).numpy()
+
+    def decode(self, temperature: float, max_side: int = None) -> np.ndarray:
+        """uint8 RGB at full resolution, or downscaled so its longer side is max_side (for previews)."""
+        L = self.L
+        if max_side and max(L.shape) > max_side:
+            s = max_side / max(L.shape)
+            shape = (max(1, round(L.shape[0] * s)), max(1, round(L.shape[1] * s)))
+            L = np.asarray(Image.fromarray(L).resize(shape[::-1], Image.Resampling.BILINEAR))
+        lab = np.concatenate([L[..., None], self.ab(temperature, L.shape)], axis=2)
+        return lab_to_rgb(lab)
+
+    def gray(self) -> np.ndarray:
+        return l_to_gray(self.L)
+
+
+class Colorizer:
+    """A loaded model: predict() runs the network once, Prediction.decode() turns it into colour."""
+
+    def __init__(self, model, bins, card: dict, device: torch.device, size: int = 256):
+        self.model, self.bins, self.card, self.device, self.size = model, bins, card, device, size
+        self.centres = torch.from_numpy(bins.centres)
+        self.network_passes = 0
+
+    @classmethod
+    def load(cls, name_or_path, device="auto", size: int = 256) -> "Colorizer":
+        device = resolve_device(device)
+        model, bins, card = load_model(name_or_path, device)
+        return cls(model, bins, card, device, size)
+
+    @property
+    def name(self) -> str:
+        return self.card.get("name", self.card.get("id", "model"))
+
+    @property
+    def default_temperature(self) -> float:
+        return float(self.card.get("default_temperature", 0.38))
+
+    @torch.inference_mode()
+    def predict(self, image) -> Prediction:
+        """image: path, PIL image or uint8 array. Raises ImageError for unreadable input."""
+        L = image_to_l(image)
+        h, w = network_size(*L.shape, self.size)
+        small = np.asarray(Image.fromarray(L).resize((w, h), Image.Resampling.BILINEAR))
+        x = torch.from_numpy(normalize_l(small))[None, None].to(self.device)
+        logits = self.model(x)[0].float().cpu()
+        self.network_passes += 1
+        source = os.fspath(image) if isinstance(image, (str, os.PathLike)) else ""
+        return Prediction(L=L, logits=logits, centres=self.centres, source=source,
+                          meta={"model": self.card.get("id", self.name)})
+
+    def colorize(self, image, temperature: float = None) -> np.ndarray:
+        t = self.default_temperature if temperature is None else temperature
+        return self.predict(image).decode(t)
+
+
+def free_output_paths(out_dir, stem: str) -> tuple:
+    """(<stem>_gray.png, <stem>_color.png) in out_dir, or with -1, -2, ... after them: the first pair
+    of which neither file exists yet."""
+    out_dir = Path(out_dir)
+    n = 0
+    while True:
+        suffix = f"-{n}" if n else ""
+        gray, color = out_dir / f"{stem}_gray{suffix}.png", out_dir / f"{stem}_color{suffix}.png"
+        if not gray.exists() and not color.exists():
+            return gray, color
+        n += 1
+
+
+def _write_png_new(path: Path, pixels: np.ndarray, text: dict) -> None:
+    """Write a PNG only if no file of that name exists ('x' mode), so a race cannot overwrite."""
+    info = PngImagePlugin.PngInfo()
+    for k, v in text.items():
+        info.add_text(k, str(v))
+    with open(path, "xb") as f:
+        Image.fromarray(pixels).save(f, format="PNG", pnginfo=info)
+
+
+def save_outputs(pred: Prediction, temperature: float, out_dir, stem: str = None, gray=True) -> dict:
+    """Write the grayscale and colorized copies; returns {'gray': path, 'color': path}."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = stem or Path(pred.source).stem or "image"
+    text = {"Software": "Landscape Colorizer", "colorizer:model": pred.meta.get("model", ""),
+            "colorizer:temperature": f"{temperature:g}", "colorizer:source": pred.source}
+    color = pred.decode(temperature)
+    for _ in range(100):  # another writer may take a name between the check and the write
+        gray_path, color_path = free_output_paths(out_dir, stem)
+        try:
+            if gray:
+                _write_png_new(gray_path, pred.gray(), {**text, "colorizer:model": "", "colorizer:temperature": ""})
+            _write_png_new(color_path, color, text)
+            return {"gray": gray_path if gray else None, "color": color_path}
+        except FileExistsError:
+            continue
+    raise OSError(f"could not find a free file name for {stem} in {out_dir}")
+
+
+@dataclass
+class Result:
+    source: str
+    outputs: dict = None
+    error: str = None
+    prediction: Prediction = None
+
+
+def colorize_paths(colorizer: Colorizer, paths, out_dir, temperature=None, keep_predictions=False,
+                   should_stop=lambda: False):
+    """Colorize every image among paths (files or folders, recursively); yields a Result per file.
+    A file that cannot be read or written gives a Result with its error; the others carry on."""
+    t = colorizer.default_temperature if temperature is None else temperature
+    for path in find_images(paths):
+        if should_stop():
+            return
+        try:
+            pred = colorizer.predict(path)
+            outputs = save_outputs(pred, t, out_dir)
+            yield Result(path, outputs, prediction=pred if keep_predictions else None)
+        except ImageError as e:
+            yield Result(path, error=e.reason)
+        except (OSError, MemoryError, RuntimeError) as e:
+            yield Result(path, error=f"{type(e).__name__}: {e}")

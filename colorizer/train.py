@@ -1,0 +1,239 @@
+"""Training: random crops of every photo under a folder, class-rebalanced cross-entropy, Adam.
+
+One process:   colorizer train --data DIR --run RUN
+Several:       torchrun --nproc_per_node 2 -m colorizer train --data DIR --run RUN
+Continue:      colorizer train --run RUN --resume [--steps MORE]
+
+A run folder keeps config.json, bins.json, metrics.csv, ckpt.pt (latest, written atomically every few
+minutes, at the end and on Ctrl-C/SIGTERM) and best.pt (lowest validation loss). Crops are a pure
+function of (seed, rank, sample number) and the learning rate of the step, so a resumed run continues
+exactly where it stopped.
+"""
+import csv
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from .bins import ABBins
+from .data import RandomCrops, StepBatches, ab_statistics, load_photos, validation_set
+from .decode import annealed_mean
+from .loss import rebalanced_cross_entropy, soft_targets
+from .metrics import auc, psnr, rebalancing_pixel_weights, ab_error
+from .color import lab_to_rgb
+from .model import UNet, UNetConfig
+
+
+@dataclass
+class TrainConfig:
+    data: str = ""  # folder of training photos (searched recursively)
+    val: str = ""  # folder of validation photos ("" = no validation)
+    run: str = "runs/default"
+    steps: int = 2000  # optimiser steps in all (--epochs sets it from the number of photos)
+    epochs: float = 0.0  # if > 0: steps = epochs * photos / (batch * processes)
+    width: int = 32  # base channels (the design: 64)
+    activation: str = "sigmoid"  # the design's; relu / leaky_relu / silu train faster
+    crop: int = 128
+    batch: int = 16  # crops per process per step
+    lam: float = 0.5  # rebalancing: 1 = none
+    lr: float = 2e-3
+    warmup: int = 100  # steps of linear warm-up, then cosine decay to lr * min_lr_frac
+    min_lr_frac: float = 0.05
+    weight_decay: float = 0.0
+    soft: bool = False  # soft-encoded targets (5 nearest classes)
+    min_side: int = 192  # crops come from the photo rescaled so its longer side is in [min, max]
+    max_side: int = 384
+    photo_side: int = 384  # photos are kept in memory at most this large
+    val_side: int = 256
+    val_every: int = 250
+    val_temperature: float = 0.38
+    ckpt_minutes: float = 5.0
+    workers: int = 1  # DataLoader worker processes
+    threads: int = 0  # torch threads per process (0 = torch's default)
+    seed: int = 1337
+    init: str = ""  # a checkpoint to start from (weights and classes), e.g. a shared run's best.pt
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    t = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    return cfg.lr * (cfg.min_lr_frac + (1 - cfg.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def git_commit() -> str:
+    try:
+        here = Path(__file__).resolve().parent
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=here.parent,
+                               capture_output=True, text=True).stdout.strip()
+        return (rev or "unknown") + ("-dirty" if dirty else "")
+    except OSError:
+        return "unknown"
+
+
+def save_atomic(obj, path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+@torch.inference_mode()
+def validate(model, items, bins, class_weights, cfg) -> dict:
+    model.eval()
+    centres = torch.from_numpy(bins.centres)
+    losses, psnrs, errs, truths = [], [], [], []
+    for L, ab, target in items:
+        logits = model(L[None])
+        losses.append(rebalanced_cross_entropy(logits, target[None], class_weights).item())
+        pred_ab = annealed_mean(logits, centres, cfg.val_temperature)[0].permute(1, 2, 0).numpy()
+        true_ab = ab.permute(1, 2, 0).numpy()
+        Lp = ((L[0].numpy() + 1) * 50)[..., None]
+        psnrs.append(psnr(lab_to_rgb(np.concatenate([Lp, pred_ab], 2)), lab_to_rgb(np.concatenate([Lp, true_ab], 2))))
+        errs.append(ab_error(pred_ab, true_ab).ravel())
+        truths.append(true_ab.reshape(-1, 2))
+    model.train()
+    e, t = np.concatenate(errs), np.concatenate(truths)
+    return {"val_loss": float(np.mean(losses)), "val_psnr": float(np.mean(psnrs)),
+            "val_ab_err": float(e.mean()), "val_auc": auc(e), "val_auc_rebal": auc(e, rebalancing_pixel_weights(t))}
+
+
+def train(cfg: TrainConfig, resume: bool = False) -> Path:
+    ddp = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if ddp:
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        rank, world = dist.get_rank(), dist.get_world_size()
+    else:
+        rank, world = 0, 1
+    device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu")
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    master = rank == 0
+    run = Path(cfg.run)
+    run.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(cfg.seed)
+
+    photos = load_photos(cfg.data, cfg.photo_side)
+    if cfg.epochs > 0:
+        cfg.steps = math.ceil(cfg.epochs * len(photos) / (cfg.batch * world))
+    ckpt = torch.load(run / "ckpt.pt", weights_only=True) if resume and (run / "ckpt.pt").exists() else None
+    init = torch.load(cfg.init, weights_only=True) if cfg.init and ckpt is None else None
+    source = ckpt or init
+    bins = ABBins.from_dict(source["bins"]) if source else ab_statistics(photos)
+    class_weights = torch.from_numpy(bins.weights(cfg.lam)).to(device)
+    model = UNet(UNetConfig(n_classes=bins.Q, width=cfg.width, activation=cfg.activation)).to(device)
+    if source:
+        model.load_state_dict(source["model"])
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step, elapsed, best = 0, 0.0, float("inf")
+    if ckpt:
+        optimizer.load_state_dict(ckpt["optimizer"])
+        step, elapsed, best = ckpt["step"], ckpt["elapsed"], ckpt["best_val_loss"]
+        torch.set_rng_state(ckpt["torch_rng"])
+    net = DistributedDataParallel(model) if ddp else model
+    if master:
+        (run / "config.json").write_text(json.dumps({**asdict(cfg), "processes": world, "git_commit": git_commit(),
+                                                     "photos": len(photos), "classes": bins.Q,
+                                                     "parameters": model.n_params()}, indent=1))
+        (run / "bins.json").write_text(json.dumps(bins.to_dict()))
+        print(f"{len(photos)} photos, {bins.Q} classes, {model.n_params() / 1e6:.2f} M parameters, "
+              f"{world} process(es), steps {step} -> {cfg.steps}", file=sys.stderr)
+    val_items = validation_set(load_photos(cfg.val, cfg.photo_side), bins, cfg.val_side) if cfg.val and master else []
+
+    data = RandomCrops(photos, bins, cfg.crop, cfg.min_side, cfg.max_side, cfg.seed, rank)
+    loader = DataLoader(data, batch_sampler=StepBatches(step, cfg.steps, cfg.batch), num_workers=cfg.workers,
+                        persistent_workers=False, prefetch_factor=4 if cfg.workers else None)
+    log_path = run / "metrics.csv"
+    new_log = not log_path.exists()
+    log = open(log_path, "a", newline="") if master else None
+    columns = ["step", "elapsed_s", "lr", "loss", "crops_per_s", "val_loss", "val_psnr", "val_ab_err", "val_auc",
+               "val_auc_rebal"]
+    writer = csv.DictWriter(log, columns) if master else None
+    if master and new_log:
+        writer.writeheader()
+
+    def checkpoint(name="ckpt.pt"):
+        save_atomic({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+                     "elapsed": elapsed, "best_val_loss": best, "torch_rng": torch.get_rng_state(),
+                     "bins": bins.to_dict(), "config": asdict(cfg)}, run / name)
+
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    bar = tqdm(total=cfg.steps, initial=step, disable=not master, dynamic_ncols=True, mininterval=5)
+    last_ckpt, t0, crops, running = time.time(), time.time(), 0, None
+    model.train()
+    try:
+        for L, ab, target in loader:
+            L, ab, target = L.to(device), ab.to(device), target.to(device)
+            for g in optimizer.param_groups:
+                g["lr"] = lr_at(step, cfg)
+            logits = net(L)
+            soft = soft_targets(ab, torch.from_numpy(bins.centres).to(device)) if cfg.soft else None
+            loss = rebalanced_cross_entropy(logits, target, class_weights, soft)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step += 1
+            crops += L.shape[0] * world
+            running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
+            now = time.time()
+            elapsed += now - t0
+            rate = crops / max(1e-9, now - last_ckpt) if crops else 0.0
+            t0 = now
+            if master:
+                bar.update(1)
+                bar.set_postfix(loss=f"{running:.3f}", crops_s=f"{rate:.1f}")
+                row = {"step": step, "elapsed_s": round(elapsed, 1), "lr": f"{lr_at(step - 1, cfg):.3g}",
+                       "loss": f"{loss.item():.4f}", "crops_per_s": f"{rate:.2f}"}
+                if val_items and (step % cfg.val_every == 0 or step == cfg.steps):
+                    v = validate(model, val_items, bins, class_weights, cfg)
+                    row.update({k: f"{x:.4f}" for k, x in v.items()})
+                    tqdm.write(f"step {step}: " + ", ".join(f"{k} {x:.3f}" for k, x in v.items()), file=sys.stderr)
+                    if v["val_loss"] < best:
+                        best = v["val_loss"]
+                        checkpoint("best.pt")
+                writer.writerow(row)
+                if now - last_ckpt > 60 * cfg.ckpt_minutes:
+                    log.flush()
+                    checkpoint()
+                    last_ckpt, crops = time.time(), 0
+            if stop["now"]:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if master:
+            checkpoint()
+            if not val_items:  # without validation the last checkpoint is the one to export
+                checkpoint("best.pt")
+            log.close()
+            bar.close()
+            print(f"stopped at step {step} of {cfg.steps}; checkpoint in {run / 'ckpt.pt'}", file=sys.stderr)
+        if ddp:
+            dist.destroy_process_group()
+    return run
+
+
+def config_from_args(args: dict, resume: bool) -> TrainConfig:
+    """CLI values that were given (not None) override the saved config (resume) or the defaults."""
+    names = {f.name for f in fields(TrainConfig)}
+    given = {k: v for k, v in args.items() if k in names and v is not None}
+    base = {}
+    if resume:
+        saved = Path(given.get("run", "")) / "config.json"
+        if not saved.exists():
+            raise SystemExit(f"--resume: {saved} not found")
+        base = {k: v for k, v in json.loads(saved.read_text()).items() if k in names}
+    return TrainConfig(**{**base, **given})

@@ -1,0 +1,35 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from synthetic import landscape  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def photo_dir(tmp_path_factory):
+    """A folder of 12 generated landscapes (JPEG), for training and colorizing."""
+    d = tmp_path_factory.mktemp("photos")
+    for i in range(12):
+        Image.fromarray(landscape(96 + 16 * (i % 3), 128, seed=i)).save(d / f"scene{i:02d}.jpg", quality=92)
+    return d
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory, photo_dir):
+    """A real model, trained for a few steps on generated photos and exported: (weights_dir, name)."""
+    from colorizer.export import export_run
+    from colorizer.train import TrainConfig, train
+    run = tmp_path_factory.mktemp("run")
+    cfg = TrainConfig(data=str(photo_dir), run=str(run), steps=12, width=8, activation="relu", crop=64, batch=4,
+                      min_side=64, max_side=128, photo_side=128, warmup=2, lr=5e-3, lam=0.5, workers=0, seed=1)
+    train(cfg)
+    weights = tmp_path_factory.mktemp("weights")
+    export_run(run, "tiny", weights, title="Tiny test model", description="trained for 12 steps in a test",
+               temperature=0.38)
+    return weights, "tiny"
