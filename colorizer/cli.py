@@ -23,7 +23,9 @@ def cmd_colorize(a):
     except (ModelError, RuntimeError) as e:
         sys.exit(f"colorizer: {e}")
     t = colorizer.default_temperature if a.temperature is None else a.temperature
-    files = find_images(a.paths)
+    files = find_images(a.paths, skip=[a.out])
+    if not files:
+        print(f"colorizer: no images found in {' '.join(a.paths)}", file=sys.stderr)
     print(f"{colorizer.name} on {device_name(colorizer.device)}, T = {t:g}, {len(files)} image(s) -> {a.out}",
           file=sys.stderr)
     from tqdm import tqdm
@@ -40,6 +42,45 @@ def cmd_colorize(a):
     sys.exit(1 if failed or not files else 0)
 
 
+def cmd_evaluate(a):
+    from .evaluate import Previews, evaluate, write_figures, write_json
+    from .weights import ModelError
+    from tqdm import tqdm
+    previews = Previews() if a.figures else None
+    try:
+        ev = evaluate(a.paths, a.model, a.temperature, a.size, a.device, previews=previews,
+                      on_skip=lambda path, reason: tqdm.write(f"skipped {path}: {reason}", file=sys.stderr),
+                      progress=lambda files: tqdm(files, file=sys.stderr, disable=len(files) < 2, unit="photo"),
+                      skip_dirs=[a.figures] if a.figures else [])
+    except (ModelError, RuntimeError) as e:
+        sys.exit(f"colorizer: {e}")
+    skipped = f", {len(ev.skipped)} skipped" if ev.skipped else ""
+    print(f"{len(ev.images)} photo(s) under {', '.join(a.paths)}{skipped}; figures at full resolution")
+    if ev.images:
+        print(ev.table())
+    if a.json:
+        print(f"wrote {write_json(ev, a.json)}", file=sys.stderr)
+    if a.figures and ev.images:
+        for path in write_figures(previews, a.figures):
+            print(f"wrote {path}", file=sys.stderr)
+    sys.exit(0 if ev.images else 1)
+
+
+def cmd_figures(a):
+    from .figures import write_model_figures, write_training_curves
+    from .weights import ModelError
+    if not a.model and not a.runs:
+        sys.exit("colorizer figures: give --model, --runs or both")
+    try:
+        paths = write_model_figures(a.model, a.out) if a.model else []
+    except ModelError as e:
+        sys.exit(f"colorizer: {e}")
+    if a.runs:
+        paths.append(write_training_curves(a.runs, a.out))
+    for path in paths:
+        print(f"wrote {path}")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="colorizer", description="Landscape colorization: train, export, colorize, "
                                 "evaluate.")
@@ -48,7 +89,10 @@ def main(argv=None):
     t = sub.add_parser("train", help="train a model (resumable; runs under torchrun too)")
     t.add_argument("--data", help="folder of training photos (recursive)")
     t.add_argument("--val", help="folder of validation photos")
-    t.add_argument("--run", required=True, help="run folder (config, checkpoints, metrics.csv)")
+    # --run-dir: torchrun's own parser rejects "--run" anywhere on its command line (ambiguous with its
+    # --run-path), also after "-m colorizer train"
+    t.add_argument("--run", "--run-dir", dest="run", required=True,
+                   help="run folder (config, checkpoints, metrics.csv); under torchrun write --run-dir")
     g = t.add_mutually_exclusive_group()
     g.add_argument("--steps", type=int)
     g.add_argument("--epochs", type=float)
@@ -88,6 +132,26 @@ def main(argv=None):
     c.add_argument("--device", default="auto", help="auto, cpu or cuda")
     c.add_argument("--size", type=int, default=256, help="network input size (longer side, px)")
     c.set_defaults(func=cmd_colorize)
+
+    v = sub.add_parser("evaluate", help="figures of models against the colour photos in a folder")
+    v.add_argument("paths", nargs="+", metavar="DIR", help="folders (recursive) or files of colour photos")
+    v.add_argument("--model", action="append", required=True, metavar="NAME_OR_FILE",
+                   help="a model name or .safetensors path (repeat for several)")
+    v.add_argument("--temperature", type=float, nargs="+", action="extend", metavar="T",
+                   help="annealed-mean T values, e.g. 0 0.38 1 (default: each model card's); put DIR first")
+    v.add_argument("--json", metavar="FILE", help="write every figure, per photo too, to this JSON file")
+    v.add_argument("--figures", metavar="DIR", help="folder for temperature sweeps and a gray | colorized | "
+                   "truth grid (PNG)")
+    v.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    v.add_argument("--size", type=int, default=256, help="network input size (longer side, px)")
+    v.set_defaults(func=cmd_evaluate)
+
+    f = sub.add_parser("figures", help="plots of a model's classes and prior, and of training runs")
+    f.add_argument("--model", metavar="NAME_OR_FILE", help="a model name or .safetensors path (palette, "
+                   "prior, rebalancing weights)")
+    f.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    f.add_argument("--runs", nargs="+", metavar="RUN_DIR", help="run folders whose metrics.csv to plot")
+    f.set_defaults(func=cmd_figures)
 
     a = p.parse_args(argv)
     a.func(a)

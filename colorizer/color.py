@@ -22,18 +22,31 @@ def lab_to_rgb(lab: np.ndarray, rows_per_chunk: int = 512) -> np.ndarray:
     return out
 
 
-# L -> gray is a 1-D map (a = b = 0), so it is tabulated once from scikit-image's own conversion and
-# applied by interpolation: the same values as lab2rgb, at a fraction of the time on large photos.
-_L_TABLE = np.linspace(0.0, 100.0, 4097)
-_GRAY_TABLE = skcolor.lab2rgb(
-    np.stack([_L_TABLE, np.zeros_like(_L_TABLE), np.zeros_like(_L_TABLE)], axis=-1)[None]
-)[0, :, 0]
+# L -> gray is a 1-D, increasing map (a = b = 0), so it is tabulated once from scikit-image's own
+# conversion: the L at which the rounded sRGB value steps from k - 1 to k, found by bisection to float64
+# precision. A lookup then gives exactly lab2rgb's rounded (red-channel) value, at a fraction of the time on
+# large photos (interpolating a table instead was off by one level now and then).
+def _gray_level(L: np.ndarray) -> np.ndarray:
+    rgb = skcolor.lab2rgb(np.stack([L, np.zeros_like(L), np.zeros_like(L)], axis=-1)[None])[0]
+    return np.round(np.clip(rgb[:, 0], 0.0, 1.0) * 255.0)
+
+
+def _gray_steps() -> np.ndarray:
+    k = np.arange(1, 256)
+    lo, hi = np.zeros(255), np.full(255, 100.0)
+    for _ in range(64):  # 100 / 2^64 is below float64 resolution: lo and hi end as neighbours
+        mid = (lo + hi) / 2
+        below = _gray_level(mid) < k
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return hi  # hi[k - 1]: the smallest L whose gray level is k
+
+
+_GRAY_STEPS = _gray_steps()
 
 
 def l_to_gray(L: np.ndarray) -> np.ndarray:
     """Lightness HxW in [0, 100] -> the neutral sRGB gray it stands for, uint8 HxW."""
-    gray = np.interp(L, _L_TABLE, _GRAY_TABLE)
-    return np.round(np.clip(gray, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return np.searchsorted(_GRAY_STEPS, np.asarray(L, dtype=np.float64), side="right").astype(np.uint8)
 
 
 def normalize_l(L):

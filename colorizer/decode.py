@@ -14,5 +14,7 @@ def annealed_mean(logits: torch.Tensor, centres: torch.Tensor, T: float) -> torc
     logits = logits.float()
     if T <= 0:
         return centres[logits.argmax(dim=1)].permute(0, 3, 1, 2)
-    q = torch.softmax(logits / T, dim=1)
+    # the largest logit is taken off before dividing: with a tiny T, logits / T alone overflows to inf and
+    # softmax then gives NaN (inf - inf); this way the terms are <= 0 and the mode keeps weight 1
+    q = torch.softmax((logits - logits.amax(dim=1, keepdim=True)) / T, dim=1)
     return torch.einsum("nqhw,qc->nchw", q, centres)

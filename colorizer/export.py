@@ -26,7 +26,8 @@ def export_run(run_dir, name: str, weights_dir="weights", title=None, descriptio
     if (run / "metrics.csv").exists():  # the validation row of the exported step
         with open(run / "metrics.csv") as f:
             for row in csv.DictReader(f):
-                if row.get("val_loss") and int(row["step"]) == ckpt["step"]:
+                # a run killed mid-write can end in a half line: compare the step as text
+                if row.get("val_loss") and row.get("step") == str(ckpt["step"]):
                     val = {k: float(v) for k, v in row.items() if k.startswith("val_") and v}
     card = {
         "name": title or name,

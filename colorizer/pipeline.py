@@ -139,28 +139,45 @@ def free_output_paths(out_dir, stem: str) -> tuple:
 
 
 def _write_png_new(path: Path, pixels: np.ndarray, text: dict) -> None:
-    """Write a PNG only if no file of that name exists ('x' mode), so a race cannot overwrite."""
+    """Write a PNG only if no file of that name exists ('x' mode), so a race cannot overwrite. A file
+    left half-written (disk full, ...) is removed again: it is ours, and it would take the name."""
     info = PngImagePlugin.PngInfo()
     for k, v in text.items():
         info.add_text(k, str(v))
     with open(path, "xb") as f:
-        Image.fromarray(pixels).save(f, format="PNG", pnginfo=info)
+        try:
+            Image.fromarray(pixels).save(f, format="PNG", pnginfo=info)
+        except BaseException:
+            f.close()
+            path.unlink(missing_ok=True)
+            raise
 
 
 def save_outputs(pred: Prediction, temperature: float, out_dir, stem: str = None, gray=True) -> dict:
-    """Write the grayscale and colorized copies; returns {'gray': path, 'color': path}."""
+    """Write the grayscale and colorized copies; returns {'gray': path, 'color': path}.
+
+    The colour PNG records the model and temperature; the gray one depends on neither (it is the
+    photo's own lightness), so it records only the source."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = stem or Path(pred.source).stem or "image"
-    text = {"Software": "Landscape Colorizer", "colorizer:model": pred.meta.get("model", ""),
-            "colorizer:temperature": f"{temperature:g}", "colorizer:source": pred.source}
+    base = {"Software": "Landscape Colorizer", "colorizer:source": pred.source}
+    gray_text = {**base, "Description": "grayscale (CIE L*) of the source"}
+    color_text = {**base, "Description": "colorized", "colorizer:model": pred.meta.get("model", ""),
+                  "colorizer:temperature": f"{temperature:g}"}
     color = pred.decode(temperature)
+    gray_pixels = pred.gray() if gray else None
     for _ in range(100):  # another writer may take a name between the check and the write
         gray_path, color_path = free_output_paths(out_dir, stem)
         try:
             if gray:
-                _write_png_new(gray_path, pred.gray(), {**text, "colorizer:model": "", "colorizer:temperature": ""})
-            _write_png_new(color_path, color, text)
+                _write_png_new(gray_path, gray_pixels, gray_text)
+            try:
+                _write_png_new(color_path, color, color_text)
+            except BaseException:  # no gray copy without its colour one
+                if gray:
+                    gray_path.unlink(missing_ok=True)
+                raise
             return {"gray": gray_path if gray else None, "color": color_path}
         except FileExistsError:
             continue
@@ -180,7 +197,7 @@ def colorize_paths(colorizer: Colorizer, paths, out_dir, temperature=None, keep_
     """Colorize every image among paths (files or folders, recursively); yields a Result per file.
     A file that cannot be read or written gives a Result with its error; the others carry on."""
     t = colorizer.default_temperature if temperature is None else temperature
-    for path in find_images(paths):
+    for path in find_images(paths, skip=[out_dir]):
         if should_stop():
             return
         try:

@@ -1,7 +1,8 @@
 """Training: random crops of every photo under a folder, class-rebalanced cross-entropy, Adam.
 
 One process:   colorizer train --data DIR --run RUN
-Several:       torchrun --nproc_per_node 2 -m colorizer train --data DIR --run RUN
+Several:       torchrun --nproc_per_node 2 -m colorizer train --data DIR --run-dir RUN
+               (torchrun's own parser takes "--run" for an abbreviation of its --run-path and stops)
 Continue:      colorizer train --run RUN --resume [--steps MORE]
 
 A run folder keeps config.json, bins.json, metrics.csv, ckpt.pt (latest, written atomically every few
@@ -16,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -31,7 +33,6 @@ from .bins import ABBins
 from .data import RandomCrops, StepBatches, ab_statistics, load_photos, validation_set
 from .decode import annealed_mean
 from .loss import rebalanced_cross_entropy, soft_targets
-from .metrics import auc, psnr, rebalancing_pixel_weights, ab_error
 from .color import lab_to_rgb
 from .model import UNet, UNetConfig
 
@@ -74,24 +75,96 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 
 
 def git_commit() -> str:
+    """The checkout's commit, "-dirty" if it has changes; "unknown" outside git. The exit code is what
+    counts: in a repository without commits `git rev-parse HEAD` prints "HEAD" and fails."""
     try:
         here = Path(__file__).resolve().parent
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True).stdout.strip()
+        rev = subprocess.run(["git", "rev-parse", "--verify", "HEAD"], cwd=here, capture_output=True, text=True)
+        if rev.returncode != 0 or not rev.stdout.strip():
+            return "unknown"
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=here.parent,
                                capture_output=True, text=True).stdout.strip()
-        return (rev or "unknown") + ("-dirty" if dirty else "")
+        return rev.stdout.strip() + ("-dirty" if dirty else "")
     except OSError:
         return "unknown"
 
 
 def save_atomic(obj, path: Path) -> None:
+    """Write to a temporary file, flush it to disk, then rename over path: a crash or a full disk at
+    any moment leaves either the old file or the new one, never a torn one."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def keep_metrics_until(path: Path, step: int) -> None:
+    """Drop the rows of metrics.csv after `step`. A session that ended without its final checkpoint
+    (killed, power cut) logged steps that the resumed run does again; without this they would appear
+    twice, and a half-written last line would garble the next row."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    keep = rows[:1] + [r for r in rows[1:] if r and r[0].isdigit() and int(r[0]) <= step]
+    if len(keep) < len(rows):
+        tmp = path.with_suffix(".csv.tmp")
+        with open(tmp, "w", newline="") as f:
+            csv.writer(f).writerows(keep)
+        os.replace(tmp, path)
+
+
+def set_threads(cfg: TrainConfig, ddp: bool, device: torch.device) -> None:
+    """--threads if given. Under torchrun on the CPU, torchrun has set OMP_NUM_THREADS=1 for every
+    process, which leaves all but one core per process idle: share this machine's cores among its
+    processes instead."""
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    elif ddp and device.type == "cpu":
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        torch.set_num_threads(max(1, cores // int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
+
+
+class StopFlag:
+    """Set by SIGTERM or Ctrl-C, read at the end of a step: the run stops between steps, so the final
+    checkpoint is a consistent one (a second Ctrl-C interrupts at once). The previous handlers come
+    back on restore(); signals can only be caught from the main thread."""
+
+    def __init__(self):
+        self.now, self.saved = False, {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self.saved[sig] = signal.signal(sig, self.handle)
+
+    def handle(self, sig, frame):
+        if self.now and sig == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.now = True
+        print(f"\n{signal.Signals(sig).name}: stopping after this step (Ctrl-C again to stop at once)",
+              file=sys.stderr)
+
+    def agreed(self, ddp: bool, device) -> bool:
+        """Under DDP every process must leave after the same step, or the others wait forever in the
+        gradient all-reduce: the flag is all-reduced (any process stopping stops all)."""
+        if not ddp:
+            return self.now
+        flag = torch.tensor([float(self.now)], device=device)
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        return bool(flag.item())
+
+    def restore(self):
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
 
 
 @torch.inference_mode()
 def validate(model, items, bins, class_weights, cfg) -> dict:
+    # imported here: skimage.metrics pulls in scipy.stats, a second of start-up for every process
+    from .metrics import ab_error, auc, psnr, rebalancing_pixel_weights
     model.eval()
     centres = torch.from_numpy(bins.centres)
     losses, psnrs, errs, truths = [], [], [], []
@@ -118,13 +191,16 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     else:
         rank, world = 0, 1
     device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu")
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
+    set_threads(cfg, ddp, device)
     master = rank == 0
     run = Path(cfg.run)
+    if not resume and (run / "ckpt.pt").exists():  # a fresh start would overwrite its checkpoints and log
+        raise SystemExit(f"{run} already holds a run: continue it with --resume, or give another --run folder")
     run.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
 
+    if not cfg.data:
+        raise SystemExit("train: --data (a folder of training photos) is required")
     photos = load_photos(cfg.data, cfg.photo_side)
     if cfg.epochs > 0:
         cfg.steps = math.ceil(cfg.epochs * len(photos) / (cfg.batch * world))
@@ -145,6 +221,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     net = DistributedDataParallel(model) if ddp else model
     if master:
         (run / "config.json").write_text(json.dumps({**asdict(cfg), "processes": world, "git_commit": git_commit(),
+                                                     "torch_threads": torch.get_num_threads(),
                                                      "photos": len(photos), "classes": bins.Q,
                                                      "parameters": model.n_params()}, indent=1))
         (run / "bins.json").write_text(json.dumps(bins.to_dict()))
@@ -153,9 +230,15 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     val_items = validation_set(load_photos(cfg.val, cfg.photo_side), bins, cfg.val_side) if cfg.val and master else []
 
     data = RandomCrops(photos, bins, cfg.crop, cfg.min_side, cfg.max_side, cfg.seed, rank)
+    # the loader gets its own generator: it draws a worker seed from it at every start, which would
+    # otherwise advance the global torch RNG once per session and a resumed run would drift from an
+    # uninterrupted one (the crops themselves are seeded by sample number)
     loader = DataLoader(data, batch_sampler=StepBatches(step, cfg.steps, cfg.batch), num_workers=cfg.workers,
-                        persistent_workers=False, prefetch_factor=4 if cfg.workers else None)
+                        persistent_workers=False, prefetch_factor=4 if cfg.workers else None,
+                        generator=torch.Generator().manual_seed(cfg.seed + rank))
     log_path = run / "metrics.csv"
+    if master and resume and log_path.exists():
+        keep_metrics_until(log_path, step)
     new_log = not log_path.exists()
     log = open(log_path, "a", newline="") if master else None
     columns = ["step", "elapsed_s", "lr", "loss", "crops_per_s", "val_loss", "val_psnr", "val_ab_err", "val_auc",
@@ -169,10 +252,12 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
                      "elapsed": elapsed, "best_val_loss": best, "torch_rng": torch.get_rng_state(),
                      "bins": bins.to_dict(), "config": asdict(cfg)}, run / name)
 
-    stop = {"now": False}
-    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    stop = StopFlag()
     bar = tqdm(total=cfg.steps, initial=step, disable=not master, dynamic_ncols=True, mininterval=5)
-    last_ckpt, t0, crops, running = time.time(), time.time(), 0, None
+    # crops/s is training throughput: seconds per step (data wait included) as a moving average, leaving
+    # out validation and checkpoint writing (in `elapsed`, not in the rate) and the session's first step
+    # (worker start-up, first batch)
+    last_ckpt, t0, running, step_s, session_steps, updating = time.time(), time.time(), None, None, 0, False
     model.train()
     try:
         for L, ab, target in loader:
@@ -184,14 +269,17 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
             loss = rebalanced_cross_entropy(logits, target, class_weights, soft)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            updating = True  # weights changed but step not yet counted: no checkpoint of this state
             optimizer.step()
             step += 1
-            crops += L.shape[0] * world
+            updating = False
+            session_steps += 1
             running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
             now = time.time()
-            elapsed += now - t0
-            rate = crops / max(1e-9, now - last_ckpt) if crops else 0.0
-            t0 = now
+            dt = now - t0
+            elapsed += dt
+            step_s = dt if session_steps <= 2 else 0.9 * step_s + 0.1 * dt
+            rate = L.shape[0] * world / max(1e-9, step_s)
             if master:
                 bar.update(1)
                 bar.set_postfix(loss=f"{running:.3f}", crops_s=f"{rate:.1f}")
@@ -208,16 +296,22 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
                 if now - last_ckpt > 60 * cfg.ckpt_minutes:
                     log.flush()
                     checkpoint()
-                    last_ckpt, crops = time.time(), 0
-            if stop["now"]:
+                    last_ckpt = time.time()
+            t0 = time.time()
+            elapsed += t0 - now  # validation and checkpointing count as run time
+            if stop.agreed(ddp, device):
                 break
     except KeyboardInterrupt:
         pass
     finally:
-        if master:
+        stop.restore()
+        if master and updating:  # interrupted inside optimizer.step(): the last checkpoint stays
+            print(f"interrupted during step {step + 1}; ckpt.pt not updated", file=sys.stderr)
+        elif master:
             checkpoint()
             if not val_items:  # without validation the last checkpoint is the one to export
                 checkpoint("best.pt")
+        if master:
             log.close()
             bar.close()
             print(f"stopped at step {step} of {cfg.steps}; checkpoint in {run / 'ckpt.pt'}", file=sys.stderr)
@@ -236,4 +330,6 @@ def config_from_args(args: dict, resume: bool) -> TrainConfig:
         if not saved.exists():
             raise SystemExit(f"--resume: {saved} not found")
         base = {k: v for k, v in json.loads(saved.read_text()).items() if k in names}
+        if "steps" in given:  # --steps replaces a saved --epochs, which would otherwise recompute steps
+            base["epochs"] = 0.0
     return TrainConfig(**{**base, **given})

@@ -7,11 +7,12 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .bins import ABBins
+from .bins import N_CELLS, ABBins
 from .model import UNet, UNetConfig
 
 
@@ -55,6 +56,10 @@ def read_card(path) -> dict:
         raise ModelError(f"model card {path} not found (it must sit beside the .safetensors file)")
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ModelError(f"model card {path} is not valid JSON: {e}")
+    except OSError as e:
+        raise ModelError(f"model card {path} cannot be read: {e}")
+    if not isinstance(card, dict):  # valid JSON, but a list, number, string or null
+        raise ModelError(f"model card {path} is not a JSON object")
     for key in ("architecture", "bins"):
         if key not in card:
             raise ModelError(f"model card {path} lacks {key!r}")
@@ -92,16 +97,33 @@ def save_model(model: UNet, bins: ABBins, card: dict, out_dir, name: str) -> Pat
     return out_dir / f"{name}.safetensors"
 
 
+def check_bins(bins: ABBins, saved: dict) -> None:
+    """Raises ValueError unless the card's classes are distinct grid cells with a proper prior, and the
+    centres saved with them are the ones this code computes (numpy would take a negative or repeated
+    cell index silently, and a changed grid would shift every colour)."""
+    if bins.Q == 0 or len(bins.prior) != bins.Q:
+        raise ValueError(f"{bins.Q} classes and {len(bins.prior)} prior values")
+    if bins.cells.min() < 0 or bins.cells.max() >= N_CELLS or (np.diff(bins.cells) <= 0).any():
+        raise ValueError(f"class cells must be distinct, ascending and in [0, {N_CELLS})")
+    if not (np.isfinite(bins.prior).all() and (bins.prior > 0).all()):
+        raise ValueError("class prior must be positive")
+    if "centres" in saved and not np.allclose(np.asarray(saved["centres"], dtype=np.float64), bins.centres,
+                                              atol=1e-3):
+        raise ValueError("saved class centres differ from those of the cells")
+
+
 def load_model(name_or_path, device="cpu"):
     """-> (UNet in eval mode on device, ABBins, card). Raises ModelError with the reason."""
     path = resolve(name_or_path)
     card = read_card(path)
-    arch = dict(card["architecture"])
-    arch.pop("type", None)
-    try:
-        bins = ABBins.from_dict(card["bins"])
+    try:  # a hand-edited card can fail in many ways: wrong types, cells off the grid, sizes torch rejects
+        arch = dict(card["architecture"])
+        arch.pop("type", None)
+        with np.errstate(all="ignore"):  # a zero prior divides by zero; check_bins says so in words
+            bins = ABBins.from_dict(card["bins"])
+        check_bins(bins, card["bins"])
         model = UNet(UNetConfig(**arch))
-    except (TypeError, ValueError, KeyError) as e:
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RuntimeError) as e:
         raise ModelError(f"model card {path.with_suffix('.json')} is inconsistent: {e}")
     try:
         state = load_file(str(path))

@@ -1,0 +1,429 @@
+"""Evaluating models on colour photos: the model sees only each photo's lightness, the photo is the truth.
+
+    colorizer evaluate photos/val --model base --model lambda05 --temperature 0.2 0.38 --json eval.json
+
+Every figure is computed at the photo's full resolution, for every model at every temperature, and for
+the gray baseline (ab = 0: the L-only image) on the same photos:
+
+- PSNR (dB) of the sRGB output against the photo (capped at 100 dB for a pixel-identical image);
+- ab error: the mean Euclidean ab distance in Lab units (the design report's "colour distance");
+- AuC: the area under the CDF of the per-pixel ab error over thresholds 0..150, in % (Zhang et al.
+  2016), plain and class-rebalanced (a pixel weighs 1 / p of its true ab cell, p over the whole set);
+- colourfulness (Hasler & Suesstrunk 2003), reported as mean(output) / mean(truth).
+
+Every photo counts equally whatever its resolution: PSNR, ab error and colourfulness are means over
+photos; for the AuCs each photo's pixels carry a total weight of 1 (so the plain AuC is the mean of the
+per-photo AuCs) and the cell frequencies p are the mean over photos of each photo's cell fractions.
+
+The network runs once per photo and model; every temperature is decoded from that one prediction.
+Photos are handled one at a time (their errors reduced to small histograms), so memory stays that of
+a single photo. A photo that cannot be read or processed is reported and skipped.
+"""
+import io
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .bins import N_CELLS
+from .color import l_to_gray, lab_to_rgb, rgb_to_lab
+from .images import ImageError, find_images, load_rgb
+from .metrics import (N_ERROR_BINS, auc_from_histogram, cell_rebalancing_weights, colourfulness,
+                      colourfulness_ratio, error_histogram, psnr_capped)
+from .pipeline import Colorizer
+
+BASELINE = "gray"  # the label of the ab = 0 baseline
+SWEEP_TEMPERATURES = (0.0, 0.1, 0.2, 0.38, 0.5, 0.75, 1.0)
+GRID_IMAGES = 6  # photos in the gray | colorized | truth figure
+THUMB_SIDE = 176  # px, longer side of the images in the figures
+MAX_PNG_BYTES = 1_000_000
+
+
+# --- One photo -----------------------------------------------------------------------------------------
+
+@dataclass
+class Truth:
+    """A colour photo as the truth: its sRGB pixels, lightness and ab."""
+
+    rgb: np.ndarray  # (H, W, 3) uint8
+    L: np.ndarray  # (H, W) float32
+    ab: np.ndarray  # (H, W, 2) float32
+    colourfulness: float
+
+    @classmethod
+    def from_rgb(cls, rgb: np.ndarray, rows_per_band: int = 512) -> "Truth":
+        # rgb2lab works in float64 with several intermediates: in bands, a 12 MP photo stays affordable
+        L = np.empty(rgb.shape[:2], np.float32)
+        ab = np.empty(rgb.shape[:2] + (2,), np.float32)
+        for top in range(0, rgb.shape[0], rows_per_band):
+            lab = rgb_to_lab(rgb[top:top + rows_per_band])
+            L[top:top + rows_per_band], ab[top:top + rows_per_band] = lab[..., 0], lab[..., 1:]
+        return cls(rgb, L, ab, colourfulness(rgb))
+
+
+@dataclass
+class Score:
+    """One output for one photo: its figures, and its ab errors as a histogram by (true cell, error)."""
+
+    psnr: float
+    ab_error: float
+    colourfulness: float
+    cells: np.ndarray  # (k,) the true ab cells present in the photo
+    hist: np.ndarray  # (k, N_ERROR_BINS) pixel counts of those cells by ceil(error)
+
+    @property
+    def dense_hist(self) -> np.ndarray:
+        full = np.zeros((N_CELLS, N_ERROR_BINS))
+        full[self.cells] = self.hist
+        return full
+
+    def cell_fractions(self) -> np.ndarray:
+        """(N_CELLS,) the share of the photo's pixels in each true ab cell."""
+        counts = np.zeros(N_CELLS)
+        counts[self.cells] = self.hist.sum(axis=1)
+        return counts / counts.sum()
+
+
+def score(rgb_out: np.ndarray, ab_out: np.ndarray, truth: Truth) -> Score:
+    hist, total = error_histogram(ab_out, truth.ab)
+    cells = np.flatnonzero(hist.sum(axis=1))  # a photo covers a few dozen of the 225 cells: keep those
+    return Score(psnr=psnr_capped(rgb_out, truth.rgb), ab_error=total / truth.L.size,
+                 colourfulness=colourfulness(rgb_out), cells=cells, hist=hist[cells].astype(np.int32))
+
+
+def gray_rgb(L: np.ndarray) -> np.ndarray:
+    """The L-only image as (H, W, 3) uint8: the same pixels as lab_to_rgb with a = b = 0, much faster."""
+    return np.repeat(l_to_gray(L)[..., None], 3, axis=2)
+
+
+def score_baseline(truth: Truth) -> Score:
+    gray = gray_rgb(truth.L)
+    zeros = np.broadcast_to(np.zeros(2, np.float32), truth.ab.shape)  # no memory for a full-size zero ab
+    return score(gray, zeros, truth)
+
+
+def score_decode(prediction, temperature: float, truth: Truth) -> Score:
+    ab = prediction.ab(temperature)  # full resolution, before sRGB gamut clipping
+    rgb = lab_to_rgb(np.concatenate([truth.L[..., None], ab], axis=2))
+    return score(rgb, ab, truth)
+
+
+# --- The set -------------------------------------------------------------------------------------------
+
+@dataclass
+class Series:
+    """One output (the baseline, or a model at one temperature) over every evaluated photo."""
+
+    scores: list = field(default_factory=list)
+
+    def pooled_hist(self) -> np.ndarray:
+        # each photo's histogram normalised to total weight 1: every photo counts the same
+        return sum(s.dense_hist / s.hist.sum() for s in self.scores)
+
+    def per_image(self, cell_weights, truth_colourfulness) -> list:
+        return [{"psnr": s.psnr, "ab_error": s.ab_error, "auc": auc_from_histogram(s.dense_hist),
+                 "auc_rebalanced": auc_from_histogram(s.dense_hist, cell_weights),
+                 "colourfulness": s.colourfulness, "colourfulness_ratio": colourfulness_ratio(s.colourfulness, c)}
+                for s, c in zip(self.scores, truth_colourfulness)]
+
+    def summary(self, cell_weights, truth_colourfulness) -> dict:
+        hist = self.pooled_hist()
+        outputs = [s.colourfulness for s in self.scores]
+        return {"psnr": float(np.mean([s.psnr for s in self.scores])),
+                "ab_error": float(np.mean([s.ab_error for s in self.scores])),
+                "auc": auc_from_histogram(hist), "auc_rebalanced": auc_from_histogram(hist, cell_weights),
+                "colourfulness": float(np.mean(outputs)),
+                "colourfulness_ratio": colourfulness_ratio(outputs, truth_colourfulness)}
+
+
+@dataclass
+class ModelRun:
+    label: str
+    colorizer: Colorizer
+    temperatures: list
+    series: dict = field(default_factory=dict)  # temperature -> Series
+
+    def info(self) -> dict:
+        card = self.colorizer.card
+        return {"label": self.label, "id": card.get("id"), "name": card.get("name"), "path": card.get("path"),
+                "default_temperature": self.colorizer.default_temperature, "temperatures": self.temperatures,
+                "network_size": self.colorizer.size, "lambda": card.get("lambda"),
+                "training_steps": card.get("training", {}).get("steps")}
+
+
+@dataclass
+class Evaluation:
+    """Everything evaluate() measured; summaries are computed from the kept per-photo histograms."""
+
+    runs: list  # of ModelRun
+    baseline: Series = field(default_factory=Series)
+    images: list = field(default_factory=list)  # {"path", "height", "width", "truth_colourfulness"}
+    skipped: list = field(default_factory=list)  # {"path", "error"}
+
+    def cell_weights(self) -> np.ndarray:
+        """1 / p of each true ab cell, p the mean over photos of their cell fractions."""
+        return cell_rebalancing_weights(np.mean([s.cell_fractions() for s in self.baseline.scores], axis=0))
+
+    def _truth_colourfulness(self) -> list:
+        return [im["truth_colourfulness"] for im in self.images]
+
+    def summaries(self) -> dict:
+        """{label: {temperature or None: summary dict}} with the baseline under BASELINE."""
+        if not self.images:
+            return {}
+        w, tc = self.cell_weights(), self._truth_colourfulness()
+        out = {BASELINE: {None: self.baseline.summary(w, tc)}}
+        for run in self.runs:
+            out[run.label] = {t: run.series[t].summary(w, tc) for t in run.temperatures}
+        return out
+
+    def to_dict(self) -> dict:
+        summaries = self.summaries()
+        w, tc = (self.cell_weights(), self._truth_colourfulness()) if self.images else (None, [])
+        per_image = [dict(im, baseline={}, models={r.label: {} for r in self.runs}) for im in self.images]
+        if self.images:
+            for row, figs in zip(per_image, self.baseline.per_image(w, tc)):
+                row["baseline"] = figs
+            for run in self.runs:
+                for t in run.temperatures:
+                    for row, figs in zip(per_image, run.series[t].per_image(w, tc)):
+                        row["models"][run.label][f"{t:g}"] = figs
+        return {
+            "image_count": len(self.images),
+            "skipped": self.skipped,
+            "settings": {"resolution": "full", "auc_thresholds": [0, 150], "auc_rebalancing": "15x15 ab cells",
+                         "weighting": "every photo counts equally", "psnr_cap_db": 100.0},
+            "truth": {"colourfulness": float(np.mean(tc)) if tc else None},
+            "baseline": summaries.get(BASELINE, {}).get(None),
+            "models": [dict(r.info(), results=[{"temperature": t, **summaries[r.label][t]} for t in r.temperatures]
+                            if summaries else []) for r in self.runs],
+            "per_image": per_image,
+        }
+
+    def table(self) -> str:
+        """The summaries as a fixed-width text table."""
+        rows = [("output", "T", "PSNR dB", "ab err", "AuC %", "AuC rebal %", "colourful. ratio")]
+        for label, by_t in self.summaries().items():
+            for t, s in by_t.items():
+                rows.append((label + (" (ab = 0)" if label == BASELINE else ""), "-" if t is None else f"{t:g}",
+                             f"{s['psnr']:.2f}", f"{s['ab_error']:.2f}", f"{s['auc']:.2f}", f"{s['auc_rebalanced']:.2f}",
+                             f"{s['colourfulness_ratio']:.2f}"))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                 for r in rows]
+        lines.insert(1, "-" * len(lines[0]))
+        return "\n".join(lines)
+
+
+def unique_labels(colorizers) -> list:
+    """Model ids, made unique (the same model given twice, or two files with the same name)."""
+    labels = []
+    for c in colorizers:
+        base = str(c.card.get("id") or c.name)
+        label, n = base, 1
+        while label in labels:
+            n += 1
+            label = f"{base}#{n}"
+        labels.append(label)
+    return labels
+
+
+def _report_skip(path, reason):
+    print(f"skipped {path}: {reason}", file=sys.stderr)
+
+
+def evaluate(paths, models, temperatures=None, size: int = 256, device="auto", previews=None,
+             on_skip=_report_skip, progress=None, skip_dirs=()) -> Evaluation:
+    """Evaluate models (Colorizer objects, names or .safetensors paths) on the photos under paths.
+
+    temperatures: the T values to decode at (default: each model's card default). previews: a
+    Previews object to fill for the figures. on_skip(path, reason) hears about every skipped file;
+    progress wraps the list of files (e.g. tqdm). skip_dirs are not searched (the figures folder, if
+    it lies inside the photo folder: its PNGs are no photos to evaluate)."""
+    colorizers = [m if isinstance(m, Colorizer) else Colorizer.load(m, device, size) for m in models]
+    runs = [ModelRun(label, c, list(temperatures) if temperatures else [c.default_temperature])
+            for label, c in zip(unique_labels(colorizers), colorizers)]
+    for run in runs:
+        run.temperatures = list(dict.fromkeys(run.temperatures))  # a T given twice is decoded once
+        run.series = {t: Series() for t in run.temperatures}
+    ev = Evaluation(runs)
+    files = find_images(paths, skip=skip_dirs)
+    for path in progress(files) if progress else files:
+        try:
+            truth = Truth.from_rgb(load_rgb(path))
+            baseline, scores = score_baseline(truth), {}
+            for run in runs:
+                prediction = run.colorizer.predict(truth.rgb)  # once per photo and model
+                for t in run.temperatures:
+                    scores[run.label, t] = score_decode(prediction, t, truth)
+                if previews is not None:
+                    previews.add(len(ev.images), run.label, run.temperatures[0], prediction)
+                del prediction  # only one full-size prediction alive at a time
+        except (ImageError, OSError, RuntimeError, MemoryError) as e:  # unreadable, or too big for memory
+            reason = e.reason if isinstance(e, ImageError) else f"{type(e).__name__}: {e}"
+            ev.skipped.append({"path": str(path), "error": reason})
+            on_skip(path, reason)
+            continue
+        # committed only once every output of the photo succeeded, so all series cover the same photos
+        if previews is not None:
+            previews.add_truth(len(ev.images), Path(path).name, truth)
+        ev.baseline.scores.append(baseline)
+        for (label, t), s in scores.items():
+            next(r for r in runs if r.label == label).series[t].scores.append(s)
+        h, w = truth.L.shape
+        ev.images.append({"path": str(path), "height": h, "width": w,
+                          "truth_colourfulness": truth.colourfulness})
+        del truth
+    return ev
+
+
+# --- Figures -------------------------------------------------------------------------------------------
+
+def thumbnail(rgb: np.ndarray, side: int = THUMB_SIDE) -> np.ndarray:
+    im = Image.fromarray(rgb)
+    im.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return np.asarray(im)
+
+
+@dataclass
+class Previews:
+    """Small images kept during evaluation for the figures: no second network pass is needed. They are
+    keyed by the index the photo will have among the evaluated ones; if a photo is skipped half-way, the
+    next photo takes its index and overwrites what was kept, and add_truth() marks a row complete."""
+
+    n_images: int = GRID_IMAGES
+    sweep_temperatures: tuple = SWEEP_TEMPERATURES
+    side: int = THUMB_SIDE
+    rows: dict = field(default_factory=dict)  # photo index -> {"name", "gray", "truth", label: image}
+    sweeps: dict = field(default_factory=dict)  # label -> {"name", T: image} of the first photo
+    column_t: dict = field(default_factory=dict)  # label -> T of its grid column
+
+    def add(self, index: int, label: str, temperature: float, prediction) -> None:
+        if index < self.n_images:
+            self.rows.setdefault(index, {})[label] = prediction.decode(temperature, max_side=self.side)
+            self.column_t[label] = temperature
+        if index == 0:
+            temps = sorted(set(self.sweep_temperatures) | {temperature})
+            self.sweeps[label] = {t: prediction.decode(t, max_side=self.side) for t in temps}
+
+    def add_truth(self, index: int, name: str, truth: Truth) -> None:
+        if index < self.n_images:
+            small = thumbnail(truth.rgb, self.side)
+            # the gray column from the photo's own L, downscaled like the model outputs
+            L = np.asarray(Image.fromarray(truth.L).resize(small.shape[1::-1], Image.Resampling.BILINEAR))
+            self.rows.setdefault(index, {}).update(name=name, truth=small, gray=gray_rgb(L))
+        if index == 0:
+            for sweep in self.sweeps.values():
+                sweep.update(name=name, truth=thumbnail(truth.rgb, self.side))
+
+
+def _safe_name(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", label)
+
+
+def save_png(fig, path, limit: int = MAX_PNG_BYTES) -> Path:
+    """Save a matplotlib figure as PNG; if photos make it larger than `limit`, store it with a 256-colour
+    palette instead (dithered: a third of the size, and hardly visible at thumbnail scale)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    data = buf.getvalue()
+    if len(data) > limit:
+        im = Image.open(io.BytesIO(data)).convert("RGB")
+        out = io.BytesIO()
+        im.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG).save(
+            out, format="PNG", optimize=True)
+        data = out.getvalue()
+    Path(path).write_bytes(data)
+    return Path(path)
+
+
+def _shorten(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:max(1, n // 2 - 1)] + "..." + text[-(n - n // 2 - 2):]
+
+
+def draw_grid(cells, titles, path, row_labels=None, suptitle=None, side: int = THUMB_SIDE) -> Path:
+    """A grid of small images (None = blank), each under its title, drawn at about 1:1; saved as PNG."""
+    from matplotlib.figure import Figure  # the object API renders with Agg and touches no global state
+    nrows, ncols = len(cells), len(cells[0])
+    dpi = 100
+    # each row as tall as its tallest image at `side` px wide (thumbnails are at most side x side)
+    row_px = [max((min(side, side * im.shape[0] / im.shape[1]) for im in row if im is not None), default=side)
+              for row in cells]
+    height = (sum(row_px) + 22 * nrows) / dpi + (0.3 if suptitle else 0)
+    fig = Figure(figsize=(ncols * (side + 8) / dpi + (0.2 if row_labels else 0), height), dpi=dpi,
+                 layout="constrained")
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=9)
+    axes = fig.subplots(nrows, ncols, squeeze=False, height_ratios=row_px)
+    for i in range(nrows):
+        for j in range(ncols):
+            ax = axes[i][j]
+            # no ticks or frame, but not set_axis_off(): that would hide the row label (a y label)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.spines[:].set_visible(False)
+            if cells[i][j] is not None:
+                ax.imshow(cells[i][j], interpolation="nearest")
+            if titles[i][j]:
+                ax.set_title(titles[i][j], fontsize=8)
+        if row_labels and row_labels[i]:
+            # a label longer than its row would make the layout shrink every image: shorten it
+            axes[i][0].set_ylabel(_shorten(row_labels[i], int(row_px[i] / 4)), fontsize=6)
+    return save_png(fig, path)
+
+
+def _chunks(items, n, fill):
+    return [items[i:i + n] + [fill] * (n - len(items[i:i + n])) for i in range(0, len(items), n)]
+
+
+def write_figures(previews: Previews, out_dir) -> list:
+    """grid.png (gray | each model | truth, for the first photos) and sweep_<model>.png (the first photo
+    at several temperatures, from T = 0, the mode, to T = 1, the mean)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    rows = [previews.rows[i] for i in sorted(previews.rows) if "truth" in previews.rows[i]]
+    labels = list(previews.column_t)
+    if rows:
+        header = ["gray (input)"] + [f"{lb}, T = {previews.column_t[lb]:g}" for lb in labels] + ["truth"]
+        cells = [[r["gray"]] + [r.get(lb) for lb in labels] + [r["truth"]] for r in rows]
+        titles = [header] + [[""] * len(header)] * (len(rows) - 1)
+        written.append(draw_grid(cells, titles, out_dir / "grid.png", row_labels=[r["name"] for r in rows],
+                                 side=previews.side))
+    names = {0.0: "T = 0 (mode)", 1.0: "T = 1 (mean)"}
+    for label, sweep in previews.sweeps.items():
+        if "truth" not in sweep:
+            continue
+        temps = sorted(t for t in sweep if not isinstance(t, str))
+        images = [sweep[t] for t in temps] + [sweep["truth"]]
+        titles = [names.get(t, f"T = {t:g}") for t in temps] + ["truth"]
+        written.append(draw_grid(_chunks(images, 4, None), _chunks(titles, 4, ""),
+                                 out_dir / f"sweep_{_safe_name(label)}.png",
+                                 suptitle=f"{label}: annealed mean at several T ({sweep['name']})",
+                                 side=previews.side))
+    return written
+
+
+# --- Output --------------------------------------------------------------------------------------------
+
+def _finite(x):
+    """JSON has no inf or nan: they become null."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_finite(v) for v in x]
+    return x
+
+
+def write_json(ev: Evaluation, path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_finite(ev.to_dict()), indent=1, allow_nan=False))
+    return path

@@ -1,0 +1,182 @@
+#!/usr/bin/env python
+"""Speed and memory of a model: the network alone, a 12-megapixel photo end to end, and re-decoding.
+
+    .venv/bin/python scripts/benchmark.py --model base [--device auto] [--repeats 10]
+
+(a) the network's forward pass at 256 px (256x256, and 256x192 as a 4:3 photo gets it): median of
+    --repeats runs after warm-up;
+(b) a 4000x3000 photo (generated, saved as a temporary JPEG) end to end, each stage timed: load the JPEG,
+    predict (lightness + network), decode at full resolution, the gray copy, and writing both PNGs.
+    This runs in a fresh process, so its peak RSS (getrusage ru_maxrss) is that of this one photo and
+    not of anything the benchmark did before; the increase over the RSS after loading the model is
+    what the photo costs;
+(c) re-decoding the kept prediction at a new temperature, at full resolution and as a 1024 px preview.
+Timings are wall-clock; other work on the machine (the load average is printed) slows them down.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
+
+import numpy as np  # noqa: E402
+
+PHOTO_W, PHOTO_H = 4000, 3000
+
+
+def rss_mb() -> float:
+    """The current resident set size (Linux /proc; elsewhere the peak so far)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return peak_rss_mb()
+
+
+def peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
+def timed(fn, *args, **kw):
+    t0 = time.perf_counter()
+    out = fn(*args, **kw)
+    return out, time.perf_counter() - t0
+
+
+def median_time(fn, repeats: int, warmup: int = 0) -> float:
+    for _ in range(warmup):
+        fn()
+    return statistics.median(timed(fn)[1] for _ in range(repeats))
+
+
+def synthetic_photo(w=PHOTO_W, h=PHOTO_H, seed=0) -> np.ndarray:
+    """A landscape-like 12 MP photo: sky and field gradients with fine noise (so JPEG and PNG have
+    realistic work to do; a flat image would compress to nothing)."""
+    rng = np.random.default_rng(seed)
+    horizon = int(h * 0.45)
+    y = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
+    sky = (1 - y) * np.array([70, 120, 210], np.float32) + y * np.array([170, 200, 235], np.float32)
+    field = (1 - y) * np.array([60, 140, 50], np.float32) + y * np.array([40, 90, 30], np.float32)
+    img = np.where(np.arange(h)[:, None, None] < horizon, sky, field)
+    img = np.broadcast_to(img, (h, w, 3)) + rng.normal(0, 8, (h, w, 3)).astype(np.float32)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def sync(device):
+    import torch
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def bench_network(colorizer, repeats: int) -> dict:
+    import torch
+    from colorizer.color import normalize_l
+    from colorizer.pipeline import network_size
+    out = {}
+    for h, w in [(256, 256), network_size(PHOTO_H, PHOTO_W, 256)]:
+        x = normalize_l(torch.rand(1, 1, h, w, device=colorizer.device) * 100)
+
+        def forward():
+            with torch.inference_mode():
+                colorizer.model(x)
+            sync(colorizer.device)
+        out[f"{w}x{h}"] = median_time(forward, repeats, warmup=3)
+    return out
+
+
+def child(args) -> None:
+    """The 12 MP case, alone in this process; prints one JSON line."""
+    from PIL import Image
+    from colorizer.images import load_rgb
+    from colorizer.pipeline import Colorizer
+    r = {"rss_after_imports_mb": rss_mb()}
+    colorizer, r["model_load_s"] = timed(Colorizer.load, args.model, args.device)
+    r["rss_after_model_mb"] = rss_mb()
+    T = colorizer.default_temperature
+    stages = {}
+    rgb, stages["load JPEG"] = timed(load_rgb, args.child)
+    pred, stages["predict (L + network)"] = timed(colorizer.predict, rgb)
+    color, stages["decode full res"] = timed(pred.decode, T)
+    gray, stages["gray copy"] = timed(pred.gray)
+    out = Path(args.out)
+
+    def save():
+        Image.fromarray(gray).save(out / "photo_gray.png")
+        Image.fromarray(color).save(out / "photo_color.png")
+    _, stages["save both PNGs"] = timed(save)
+    r["stages_s"] = stages
+    r["end_to_end_s"] = sum(stages.values())
+    r["peak_rss_end_to_end_mb"] = peak_rss_mb()
+    r["png_mb"] = sum((out / n).stat().st_size for n in ("photo_gray.png", "photo_color.png")) / 2**20
+    del color, gray, rgb
+    t2 = 0.2 if abs(T - 0.2) > 1e-9 else 0.5  # "a new T": anything but the one decoded above
+    r["redecode_T"] = t2
+    r["redecode_full_s"] = median_time(lambda: pred.decode(t2), max(1, args.repeats // 5))
+    r["redecode_preview_s"] = median_time(lambda: pred.decode(t2, max_side=1024), args.repeats, warmup=1)
+    r["peak_rss_all_mb"] = peak_rss_mb()
+    r["photo"] = list(pred.L.shape)
+    r["logits"] = list(pred.logits.shape)
+    print(json.dumps(r))
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", required=True, help="a model name or .safetensors path")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--repeats", type=int, default=10, help="timed runs per median")
+    p.add_argument("--child", help=argparse.SUPPRESS)  # internal: the JPEG for the 12 MP process
+    p.add_argument("--out", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        return child(args)
+
+    import torch
+    from PIL import Image
+    from colorizer.pipeline import Colorizer, device_name
+    colorizer = Colorizer.load(args.model, args.device)
+    print(f"model {colorizer.name} ({colorizer.card.get('path')}), {colorizer.model.n_params() / 1e6:.2f} M "
+          f"parameters, {colorizer.bins.Q} classes, default T = {colorizer.default_temperature:g}")
+    print(f"device {device_name(colorizer.device)}, torch {torch.__version__}, {torch.get_num_threads()} "
+          f"thread(s), {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}")
+
+    print(f"\n(a) network forward pass, median of {args.repeats} after 3 warm-up runs:")
+    for size, s in bench_network(colorizer, args.repeats).items():
+        print(f"    {size:>9} px: {s * 1000:8.1f} ms")
+    del colorizer
+
+    with tempfile.TemporaryDirectory(prefix="colorizer-bench-") as tmp:
+        jpeg = Path(tmp) / "photo_12mp.jpg"
+        Image.fromarray(synthetic_photo()).save(jpeg, quality=92)
+        cmd = [sys.executable, __file__, "--model", str(args.model), "--device", args.device,
+               "--repeats", str(args.repeats), "--child", str(jpeg), "--out", tmp]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode:
+            sys.exit(f"the 12 MP process failed:\n{proc.stderr}")
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        h, w = r["photo"]
+        print(f"\n(b) a {w}x{h} photo ({w * h / 1e6:.0f} MP, generated, JPEG {jpeg.stat().st_size / 2**20:.1f} MB) "
+              f"end to end, in a fresh process (model load {r['model_load_s']:.2f} s, not counted):")
+        for stage, s in r["stages_s"].items():
+            print(f"    {stage:<22} {s:7.2f} s")
+        print(f"    {'end to end':<22} {r['end_to_end_s']:7.2f} s   (PNGs written: {r['png_mb']:.1f} MB)")
+        print(f"    RSS after imports {r['rss_after_imports_mb']:.0f} MB, after model load "
+              f"{r['rss_after_model_mb']:.0f} MB; peak RSS {r['peak_rss_end_to_end_mb']:.0f} MB, "
+              f"i.e. +{r['peak_rss_end_to_end_mb'] - r['rss_after_model_mb']:.0f} MB for the photo")
+        print(f"\n(c) re-decode of the kept prediction (logits {r['logits']}) at a new T = {r['redecode_T']:g}:")
+        print(f"    full resolution:    {r['redecode_full_s']:7.2f} s  (median of {max(1, args.repeats // 5)})")
+        print(f"    1024 px preview:    {r['redecode_preview_s'] * 1000:7.1f} ms (median of {args.repeats})")
+        print(f"    peak RSS of the process including (c): {r['peak_rss_all_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

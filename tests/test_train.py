@@ -1,0 +1,272 @@
+"""Training: the loss goes down, runs resume exactly, checkpoints are atomic, the run folder is complete."""
+import csv
+import json
+import os
+import signal
+import subprocess
+import types
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import colorizer.train as train_module
+from colorizer.data import RandomCrops, StepBatches, ab_statistics, load_photos
+from colorizer.export import export_run
+from colorizer.train import TrainConfig, config_from_args, git_commit, lr_at, save_atomic, set_threads, train
+from synthetic import landscape
+
+
+def tiny_config(photo_dir, run, **kw) -> TrainConfig:
+    base = dict(data=str(photo_dir), run=str(run), steps=6, width=8, activation="relu", crop=32, batch=2,
+                min_side=48, max_side=96, photo_side=128, warmup=2, lr=5e-3, lam=0.5, workers=0, seed=5)
+    return TrainConfig(**{**base, **kw})
+
+
+def read_metrics(run) -> list:
+    with open(run / "metrics.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def val_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("val")
+    for i in range(2):
+        Image.fromarray(landscape(48, 64, seed=100 + i)).save(d / f"v{i}.png")
+    return d
+
+
+def test_training_reduces_the_loss_and_keeps_the_best_checkpoint(photo_dir, val_dir, tmp_path):
+    run = tmp_path / "run"
+    cfg = tiny_config(photo_dir, run, val=str(val_dir), steps=30, batch=4, val_every=5, val_side=64)
+    train(cfg)
+    rows = read_metrics(run)
+    assert [int(r["step"]) for r in rows] == list(range(1, 31))
+    losses = [float(r["loss"]) for r in rows]
+    assert np.mean(losses[-5:]) < 0.7 * np.mean(losses[:5])
+    # on unseen photos too (less: batch-norm statistics of so few steps are rough)
+    val = {int(r["step"]): float(r["val_loss"]) for r in rows if r["val_loss"]}
+    assert sorted(val) == [5, 10, 15, 20, 25, 30]
+    assert val[30] < val[5]
+    best = torch.load(run / "best.pt", weights_only=True)
+    best_step = min(val, key=val.get)
+    assert best["step"] == best_step and best["best_val_loss"] == pytest.approx(val[best_step], abs=1e-4)
+    assert all(float(r["crops_per_s"]) > 0 for r in rows)
+    elapsed = [float(r["elapsed_s"]) for r in rows]
+    assert elapsed == sorted(elapsed)
+    for key in ("val_psnr", "val_auc", "val_auc_rebal", "val_ab_err"):
+        assert np.isfinite(float(rows[-1][key]))
+    # the export takes the best checkpoint and its validation row
+    export_run(run, "best", tmp_path / "weights")
+    card = json.loads((tmp_path / "weights" / "best.json").read_text())
+    assert card["training"]["steps"] == best_step and card["validation"]["val_loss"] == val[best_step]
+
+
+def test_crops_per_second_is_training_throughput(photo_dir, val_dir, tmp_path, monkeypatch):
+    """On a clock where a step takes 1 s and a validation 100 s: 2 crops per step -> 2 crops/s, while
+    the elapsed time counts the validations too."""
+    clock = [1000.0]
+    monkeypatch.setattr(train_module, "time", types.SimpleNamespace(time=lambda: clock[0]))
+    real_loss, real_validate = train_module.rebalanced_cross_entropy, train_module.validate
+
+    def loss_of_one_second(*a, **kw):
+        if torch.is_grad_enabled():  # a training step, not validation
+            clock[0] += 1.0
+        return real_loss(*a, **kw)
+
+    def validation_of_100_seconds(*a, **kw):
+        clock[0] += 100.0
+        return real_validate(*a, **kw)
+
+    monkeypatch.setattr(train_module, "rebalanced_cross_entropy", loss_of_one_second)
+    monkeypatch.setattr(train_module, "validate", validation_of_100_seconds)
+    run = tmp_path / "run"
+    train(tiny_config(photo_dir, run, steps=6, batch=2, val=str(val_dir), val_every=2, val_side=64))
+    rows = read_metrics(run)
+    assert [float(r["crops_per_s"]) for r in rows] == [2.0] * 6
+    assert [float(r["elapsed_s"]) for r in rows] == [1, 2, 103, 104, 205, 206]
+    assert torch.load(run / "ckpt.pt", weights_only=True)["elapsed"] == 306
+
+
+def test_run_folder_holds_config_commit_bins_and_checkpoints(photo_dir, tmp_path):
+    run = tmp_path / "run"
+    train(tiny_config(photo_dir, run, steps=2))
+    config = json.loads((run / "config.json").read_text())
+    assert config["steps"] == 2 and config["width"] == 8 and config["processes"] == 1 and config["photos"] == 12
+    assert config["git_commit"] == "unknown" or len(config["git_commit"].split("-")[0]) == 40
+    bins = json.loads((run / "bins.json").read_text())
+    ckpt = torch.load(run / "ckpt.pt", weights_only=True)
+    assert set(ckpt) == {"model", "optimizer", "step", "elapsed", "best_val_loss", "torch_rng", "bins", "config"}
+    assert ckpt["step"] == 2 and ckpt["bins"]["cells"] == bins["cells"] and config["classes"] == len(bins["cells"])
+    assert (run / "best.pt").exists()  # without validation: the last checkpoint
+    assert not list(run.glob("*.tmp"))
+
+
+def train_until(cfg, stop_after, monkeypatch):
+    """Train, sending ourselves SIGTERM during step number `stop_after` (as a session's end would)."""
+    real_lr_at = train_module.lr_at
+    sent = []
+
+    def lr_at_and_signal(step, c):
+        if step == stop_after - 1 and not sent:
+            sent.append(step)
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real_lr_at(step, c)
+
+    monkeypatch.setattr(train_module, "lr_at", lr_at_and_signal)
+    try:
+        train(cfg)
+    finally:
+        monkeypatch.setattr(train_module, "lr_at", real_lr_at)
+    assert sent
+
+
+def test_resume_continues_exactly(photo_dir, tmp_path, monkeypatch):
+    steps = 6
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    train(tiny_config(photo_dir, whole, steps=steps))
+
+    train_until(tiny_config(photo_dir, split, steps=steps), steps // 2, monkeypatch)
+    first = torch.load(split / "ckpt.pt", weights_only=True)
+    assert first["step"] == steps // 2
+    # the session was killed after logging one more step than it checkpointed, mid-line
+    with open(split / "metrics.csv", "a") as f:
+        f.write(f"{steps // 2 + 1},9.9,0.001,7.0000,1.00,,,,,\n{steps // 2 + 2},9.9,0.0")
+
+    cfg = config_from_args({"run": str(split), "steps": None, "width": None}, resume=True)
+    assert cfg == tiny_config(photo_dir, split, steps=steps)
+    train(cfg, resume=True)
+
+    a = torch.load(whole / "ckpt.pt", weights_only=True)
+    b = torch.load(split / "ckpt.pt", weights_only=True)
+    assert a["step"] == b["step"] == steps
+    for k in a["model"]:
+        assert torch.equal(a["model"][k], b["model"][k]), k
+    for pa, pb in zip(a["optimizer"]["state"].values(), b["optimizer"]["state"].values()):
+        assert all(torch.equal(pa[k], pb[k]) for k in pa)
+    assert a["optimizer"]["param_groups"][0]["lr"] == b["optimizer"]["param_groups"][0]["lr"]
+    assert torch.equal(a["torch_rng"], b["torch_rng"])
+    assert b["elapsed"] >= first["elapsed"]
+
+    rows_a, rows_b = read_metrics(whole), read_metrics(split)
+    assert [r["step"] for r in rows_b] == [str(s) for s in range(1, steps + 1)]
+    assert [(r["loss"], r["lr"]) for r in rows_a] == [(r["loss"], r["lr"]) for r in rows_b]
+    assert (split / "metrics.csv").read_text().count("step,") == 1
+
+
+def test_resume_with_more_steps_replaces_saved_epochs(photo_dir, tmp_path):
+    run = tmp_path / "run"
+    train(tiny_config(photo_dir, run, steps=0, epochs=0.5))  # 0.5 * 12 photos / batch 2 -> 3 steps
+    assert torch.load(run / "ckpt.pt", weights_only=True)["step"] == 3
+    cfg = config_from_args({"run": str(run), "steps": 5}, resume=True)
+    assert cfg.steps == 5 and cfg.epochs == 0
+    train(cfg, resume=True)
+    assert torch.load(run / "ckpt.pt", weights_only=True)["step"] == 5
+    assert [int(r["step"]) for r in read_metrics(run)] == [1, 2, 3, 4, 5]
+
+
+def test_a_fresh_start_never_overwrites_a_run(photo_dir, tmp_path):
+    run = tmp_path / "run"
+    train(tiny_config(photo_dir, run, steps=2))
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    with pytest.raises(SystemExit, match="--resume"):
+        train(tiny_config(photo_dir, run, steps=3))
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+
+
+def test_threads_under_torchrun_share_the_cores(monkeypatch):
+    before = torch.get_num_threads()
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    cpu = torch.device("cpu")
+    try:
+        set_threads(TrainConfig(), ddp=True, device=cpu)
+        assert torch.get_num_threads() == 4
+        set_threads(TrainConfig(threads=3), ddp=True, device=cpu)
+        assert torch.get_num_threads() == 3
+        torch.set_num_threads(before)
+        set_threads(TrainConfig(), ddp=False, device=cpu)  # one process: torch's default stays
+        assert torch.get_num_threads() == before
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_resume_needs_a_saved_config(tmp_path):
+    with pytest.raises(SystemExit, match="config.json"):
+        config_from_args({"run": str(tmp_path)}, resume=True)
+
+
+def test_missing_data_is_a_clear_error(tmp_path):
+    with pytest.raises(SystemExit, match="--data"):
+        train(TrainConfig(run=str(tmp_path / "r")))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match="no readable images"):
+        train(TrainConfig(data=str(tmp_path / "empty"), run=str(tmp_path / "r")))
+
+
+def test_signal_handlers_are_restored(photo_dir, tmp_path):
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    train(tiny_config(photo_dir, tmp_path / "run", steps=1))
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
+def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.pt"
+    save_atomic({"step": 1}, path)
+    assert torch.load(path, weights_only=True) == {"step": 1}
+
+    def dies_midway(obj, f, *a, **kw):
+        if isinstance(f, (str, os.PathLike)):
+            f = open(f, "wb")
+        f.write(b"half a checkpoint")
+        f.flush()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", dies_midway)
+    with pytest.raises(OSError):
+        save_atomic({"step": 2}, path)
+    monkeypatch.undo()
+    assert torch.load(path, weights_only=True) == {"step": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.pt"]
+
+
+def test_learning_rate_schedule():
+    cfg = TrainConfig(steps=110, warmup=10, lr=1.0, min_lr_frac=0.05)
+    lrs = [lr_at(s, cfg) for s in range(110)]
+    assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
+    assert lrs[10] == pytest.approx(1.0) and lrs[60] == pytest.approx(0.525)
+    assert lrs[109] == pytest.approx(0.05, abs=1e-3) and lr_at(500, cfg) == pytest.approx(0.05)
+    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:]))
+
+
+def test_crops_differ_by_rank_and_repeat_by_sample_number(photo_dir):
+    photos = load_photos(photo_dir, 128)
+    bins = ab_statistics(photos)
+    r0, r0_again, r1 = (RandomCrops(photos, bins, 32, 48, 96, seed=5, rank=r) for r in (0, 0, 1))
+    for i in (0, 7, 12345):
+        L0, ab0, t0 = r0[i]
+        assert L0.shape == (1, 32, 32) and ab0.shape == (2, 32, 32) and t0.shape == (32, 32)
+        assert all(torch.equal(x, y) for x, y in zip(r0[i], r0_again[i]))
+        assert not torch.equal(L0, r1[i][0])
+    assert not torch.equal(r0[0][0], r0[1][0])
+    assert int(t0.max()) < bins.Q and L0.min() >= -1 and L0.max() <= 1
+
+
+def test_step_batches_start_where_the_run_stopped():
+    assert list(StepBatches(0, 2, 3)) == [[0, 1, 2], [3, 4, 5]]
+    assert list(StepBatches(1, 3, 2)) == [[2, 3], [4, 5]] and len(StepBatches(1, 3, 2)) == 2
+    assert list(StepBatches(5, 3, 2)) == [] and len(StepBatches(5, 3, 2)) == 0
+
+
+def test_git_commit_outside_and_inside_a_repository(tmp_path, monkeypatch):
+    here = git_commit()
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=os.path.dirname(train_module.__file__),
+                          capture_output=True, text=True).stdout.strip()
+    assert here.split("-")[0] == (head or "unknown")
+    # a repository without commits: `git rev-parse HEAD` prints "HEAD" and fails
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "colorizer").mkdir()
+    monkeypatch.setattr(train_module, "__file__", str(tmp_path / "colorizer" / "train.py"))
+    assert git_commit() == "unknown"
