@@ -91,7 +91,7 @@ def save_model(model: UNet, bins: ABBins, card: dict, out_dir, name: str) -> Pat
     state = {k: v.detach().to("cpu", torch.float16).contiguous()
              for k, v in model.state_dict().items() if v.is_floating_point()}
     save_file(state, str(out_dir / f"{name}.safetensors"))
-    card = {"id": name, **card, "architecture": {"type": "unet4", **model.config_dict()}, "bins": bins.to_dict()}
+    card = {**card, "id": name, "architecture": {"type": "unet4", **model.config_dict()}, "bins": bins.to_dict()}
     card.pop("path", None)
     (out_dir / f"{name}.json").write_text(json.dumps(card, indent=1))
     return out_dir / f"{name}.safetensors"

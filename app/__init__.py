@@ -1,0 +1,16 @@
+"""Landscape Colorizer's desktop window: a thin PySide6 shell over the `colorizer` library.
+
+Modules, one concept each:
+    main      entry point and command-line arguments (`landscape-colorizer`, `python -m app`)
+    window    the main window: wires widgets, settings and the worker together
+    worker    the background thread that loads models, colorizes, decodes and saves
+    jobs      the messages passed between the window and the worker
+    widgets   the drop zone and the empty-state hint
+    compare   the before/after comparison view
+    results   the list of finished photos (thumbnails, errors)
+    settings  what is remembered between runs (QSettings)
+    logs      the log file in the user's data folder
+"""
+
+APP_NAME = "landscape-colorizer"  # file-system name: settings and data folders, log file
+DISPLAY_NAME = "Landscape Colorizer"  # what the user reads: window title, Pictures sub-folder

@@ -1,0 +1,99 @@
+"""The messages between the window (GUI thread) and the worker (its own thread).
+
+Requests go one way as plain data; results come back the other way through Qt signals. Images travel
+as QImage, which, unlike QPixmap, may be made outside the GUI thread.
+"""
+from dataclasses import dataclass, field
+
+from PySide6.QtGui import QImage
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to colorize: the model (its card from colorizer.weights.list_models), T and where to save."""
+
+    model: dict
+    temperature: float
+    out_dir: str
+
+    @property
+    def model_id(self) -> str:
+        return self.model["id"]
+
+
+@dataclass
+class AddPaths:
+    """Files and folders to colorize; the worker expands folders (recursively) itself, so that a
+    huge folder on a slow disk never blocks the window."""
+
+    paths: list
+    options: Options
+    generation: int = 0  # set by the worker: a Cancel after submission drops what this expands to
+
+
+@dataclass
+class Colorize:
+    """One photo to colorize and save. `key` identifies the photo in the results list; a re-save
+    ("Apply to all") reuses the key of the photo it writes again."""
+
+    key: int
+    source: str
+    options: Options
+    resave: bool = False
+    write_gray: bool = True
+
+
+@dataclass
+class PreviewRequest:
+    """Show photo `key` with this model at this temperature (at preview size)."""
+
+    key: int
+    source: str
+    model: dict
+    temperature: float
+    with_gray: bool = False  # also send the "before" image (the window no longer has it)
+
+
+@dataclass
+class ItemResult:
+    """A finished photo: the files written, or why it failed."""
+
+    key: int
+    source: str
+    resave: bool = False
+    error: str = None
+    outputs: dict = field(default_factory=dict)  # {'gray': path, 'color': path}
+    model_id: str = ""
+    model_name: str = ""
+    temperature: float = None
+    size: tuple = None  # (width, height) of the photo
+    gray: QImage = None  # previews, longer side at most the worker's preview size
+    color: QImage = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class Preview:
+    """The answer to a PreviewRequest."""
+
+    key: int
+    model_id: str
+    temperature: float
+    color: QImage = None
+    gray: QImage = None  # only when asked for
+    error: str = None
+
+
+@dataclass
+class BatchSummary:
+    """Sent when the worker's queue runs dry (or was cancelled)."""
+
+    batch_id: int = 0  # as returned by ColorizeWorker.submit()
+    done: int = 0
+    failed: int = 0
+    cancelled: int = 0  # photos left out by Cancel
+    found: int = 0  # photos the dropped paths contained
+    model_error: str = None  # set when the batch stopped because its model would not load

@@ -1,0 +1,329 @@
+"""The worker: every call into torch (model loading, network passes, decoding) happens here, in its
+own thread, so that the window never freezes.
+
+The window talks to the worker through three thread-safe methods (submit, request_preview, cancel)
+that only touch a lock-protected queue and wake the worker; it never waits for an answer, which comes
+back through Qt signals. The worker does one unit of work (one photo, or one preview) per wake-up and
+then looks at its queue again, so a preview request made while a long batch is running is served
+after the current photo, not after the whole batch. Preview requests are a mailbox of size one: when
+the temperature slider moves faster than the worker decodes, only the newest position is computed.
+"""
+import itertools
+import logging
+import threading
+import time
+from collections import OrderedDict, deque
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
+from PySide6.QtGui import QImage
+
+from colorizer.color import l_to_gray
+from colorizer.images import ImageError, find_images
+from colorizer.pipeline import Colorizer, device_name, resolve_device, save_outputs
+
+from .jobs import AddPaths, BatchSummary, Colorize, ItemResult, Preview, PreviewRequest
+
+log = logging.getLogger("app.worker")
+
+PREVIEW_SIDE = 1024  # longer side of the images the window shows; saved files are full size
+CACHE_BYTES = 768 * 2**20  # network outputs kept for re-decoding at another temperature
+
+
+def to_qimage(pixels: np.ndarray) -> QImage:
+    """uint8 HxW (gray) or HxWx3 (RGB) -> a QImage that owns a copy of the pixels."""
+    pixels = np.ascontiguousarray(pixels)
+    h, w = pixels.shape[:2]
+    if pixels.ndim == 2:
+        image = QImage(pixels.data, w, h, w, QImage.Format.Format_Grayscale8)
+    else:
+        image = QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+    return image.copy()  # the numpy buffer goes away when this function returns
+
+
+def shrink_lightness(L: np.ndarray, max_side: int) -> np.ndarray:
+    """L downscaled exactly as Prediction.decode(max_side=...) does, so before and after line up."""
+    if max(L.shape) <= max_side:
+        return L
+    s = max_side / max(L.shape)
+    h, w = max(1, round(L.shape[0] * s)), max(1, round(L.shape[1] * s))
+    return np.asarray(Image.fromarray(L).resize((w, h), Image.Resampling.BILINEAR))
+
+
+class PredictionCache:
+    """Least-recently-used network outputs, bounded in bytes (a 12-megapixel photo's costs ~70 MB)."""
+
+    def __init__(self, budget_bytes: int):
+        self.budget = budget_bytes
+        self._items = OrderedDict()
+        self._bytes = 0
+
+    @staticmethod
+    def _cost(pred) -> int:
+        return pred.L.nbytes + pred.logits.numel() * pred.logits.element_size()
+
+    def get(self, key):
+        pred = self._items.get(key)
+        if pred is not None:
+            self._items.move_to_end(key)
+        return pred
+
+    def put(self, key, pred) -> None:
+        if key in self._items:
+            self._bytes -= self._cost(self._items.pop(key))
+        self._items[key] = pred
+        self._bytes += self._cost(pred)
+        while self._bytes > self.budget and len(self._items) > 1:  # the newest always stays
+            _, old = self._items.popitem(last=False)
+            self._bytes -= self._cost(old)
+
+
+class ColorizeWorker(QObject):
+    device_ready = Signal(str)  # "CPU" or "CUDA: <name>"
+    progress = Signal(int, int, str)  # photos finished, photos known so far, name of the current one
+    item_finished = Signal(object)  # ItemResult
+    batch_finished = Signal(object)  # BatchSummary
+    preview_ready = Signal(object)  # Preview
+    model_loaded = Signal(str, float)  # model name, seconds it took
+    model_failed = Signal(str, str)  # model id, reason
+    _wake = Signal()
+
+    def __init__(self, device: str = "auto", preview_side: int = PREVIEW_SIDE, cache_bytes: int = CACHE_BYTES):
+        super().__init__()
+        self.preview_side = preview_side
+        self._device_request = device
+        self.device = None
+        # Shared with the GUI thread, under the lock:
+        self._lock = threading.Lock()
+        self._queue = deque()
+        self._preview = None
+        self._generation = 0  # bumped by cancel()
+        self._cancelled = 0
+        # The running batch's BatchSummary, None when idle. Created by submit() (so that a Cancel
+        # before the worker has even started still ends in a summary), counted and ended by the worker.
+        self._batch = None
+        self._batch_ids = 0
+        # Worker thread only:
+        self.models = {}  # model path -> Colorizer, loaded on first use
+        self._cache = PredictionCache(cache_bytes)
+        self._keys = itertools.count(1)
+        # Explicitly queued: the worker also wakes itself, and a direct call would recurse.
+        self._wake.connect(self._work, Qt.ConnectionType.QueuedConnection)
+
+    # ---- called from the GUI thread -------------------------------------------------------------
+    def submit(self, *tasks) -> int:
+        """Queue AddPaths and Colorize tasks; they run in order. Returns the id of the batch they join:
+        the running one, or a new one when the worker is idle. Its BatchSummary carries that id."""
+        with self._lock:
+            if self._batch is None:
+                self._batch_ids += 1
+                self._batch = BatchSummary(batch_id=self._batch_ids)
+                self._cancelled = 0
+            for task in tasks:
+                if isinstance(task, AddPaths):
+                    task.generation = self._generation
+                self._queue.append(task)
+            batch_id = self._batch.batch_id
+        self._wake.emit()
+        return batch_id
+
+    def request_preview(self, request: PreviewRequest) -> None:
+        """Replace any preview request not started yet by this one."""
+        with self._lock:
+            self._preview = request
+        self._wake.emit()
+
+    def cancel(self) -> None:
+        """Drop every photo not started yet; the one being colorized is finished and saved."""
+        with self._lock:
+            self._cancelled += sum(isinstance(t, Colorize) for t in self._queue)
+            self._queue.clear()
+            self._generation += 1
+        self._wake.emit()
+
+    def network_passes(self) -> int:
+        """Network passes so far, over all loaded models (read-only; for tests and the log)."""
+        return sum(c.network_passes for c in list(self.models.values()))
+
+    # ---- worker thread --------------------------------------------------------------------------
+    @Slot()
+    def start(self) -> None:
+        threading.current_thread().name = "colorizer-worker"  # shows in the log
+        self._ensure_device()
+        self.device_ready.emit(device_name(self.device))
+
+    def _ensure_device(self) -> None:
+        if self.device is not None:
+            return
+        try:
+            self.device = resolve_device(self._device_request)
+        except RuntimeError as e:
+            log.warning("%s; using the CPU", e)
+            self.device = resolve_device("cpu")
+        log.info("device: %s", device_name(self.device))
+
+    @Slot()
+    def _work(self) -> None:
+        with self._lock:
+            preview, self._preview = self._preview, None
+            task = self._queue.popleft() if self._queue and preview is None else None
+        try:
+            if preview is not None:
+                self._render_preview(preview)
+            elif isinstance(task, AddPaths):
+                self._expand(task)
+            elif isinstance(task, Colorize):
+                self._colorize(task)
+            elif self._batch is not None:
+                self._finish_batch()
+        except Exception:  # a bug must not kill the thread: log it and carry on with the queue
+            log.exception("unexpected error in the worker")
+        with self._lock:
+            more = self._preview is not None or bool(self._queue)
+        if more or self._batch is not None:
+            self._wake.emit()
+
+    def _report_progress(self, current: str, in_progress: bool) -> None:
+        """n of m, where m counts the photos known so far: finished + this one + those queued (so
+        photos dropped during a batch join it, and Cancel shrinks it)."""
+        with self._lock:
+            queued = sum(isinstance(t, Colorize) for t in self._queue)
+        finished = self._batch.done + self._batch.failed
+        self.progress.emit(finished, finished + int(in_progress) + queued, current)
+
+    def _expand(self, task: AddPaths) -> None:
+        self._report_progress("looking for photos", in_progress=False)
+        # The output folder is skipped: dropping a folder that holds it must not colorize earlier results.
+        files = find_images(task.paths, skip=[task.options.out_dir])
+        log.info("%d photo(s) in %d dropped path(s)", len(files), len(task.paths))
+        jobs = [Colorize(next(self._keys), f, task.options) for f in files]
+        with self._lock:
+            if task.generation != self._generation:  # cancelled while the folders were searched
+                self._cancelled += len(jobs)
+                return
+            self._queue.extendleft(reversed(jobs))  # before anything dropped later
+        self._batch.found += len(jobs)
+
+    def _colorize(self, task: Colorize) -> None:
+        self._report_progress(Path(task.source).name, in_progress=True)
+        opts = task.options
+        colorizer = self._colorizer(opts.model)
+        if colorizer is None:
+            self._drop_tasks_of_model(opts.model)
+            return
+        result = ItemResult(task.key, task.source, resave=task.resave, model_id=opts.model_id,
+                            model_name=opts.model.get("name", opts.model_id), temperature=opts.temperature)
+        try:
+            pred = self._prediction(task.key, task.source, colorizer)
+            written = save_outputs(pred, opts.temperature, opts.out_dir, gray=task.write_gray)
+            result.outputs = {kind: str(path) for kind, path in written.items() if path}
+            result.size = (pred.L.shape[1], pred.L.shape[0])
+            result.color = to_qimage(pred.decode(opts.temperature, max_side=self.preview_side))
+            result.gray = to_qimage(l_to_gray(shrink_lightness(pred.L, self.preview_side)))
+            log.info("%s -> %s (%s, T=%g)", task.source, result.outputs.get("color"), opts.model_id,
+                     opts.temperature)
+        except ImageError as e:
+            result.error = e.reason
+        except (OSError, MemoryError, RuntimeError, ValueError) as e:
+            result.error = f"{type(e).__name__}: {e}"
+        if result.error:
+            log.warning("%s: %s", task.source, result.error)
+            self._batch.failed += 1
+        else:
+            self._batch.done += 1
+        self.item_finished.emit(result)
+        self._report_progress("", in_progress=False)
+
+    def _render_preview(self, request: PreviewRequest) -> None:
+        answer = Preview(request.key, request.model["id"], request.temperature)
+        colorizer = self._colorizer(request.model)
+        if colorizer is None:
+            answer.error = "the model could not be loaded"
+        else:
+            try:
+                pred = self._prediction(request.key, request.source, colorizer)
+                answer.color = to_qimage(pred.decode(request.temperature, max_side=self.preview_side))
+                if request.with_gray:
+                    answer.gray = to_qimage(l_to_gray(shrink_lightness(pred.L, self.preview_side)))
+            except ImageError as e:
+                answer.error = e.reason
+            except (OSError, MemoryError, RuntimeError, ValueError) as e:
+                answer.error = f"{type(e).__name__}: {e}"
+        self.preview_ready.emit(answer)
+
+    def _finish_batch(self) -> None:
+        with self._lock:
+            if self._queue:  # more was submitted in the meantime: the batch goes on
+                return
+            summary, self._batch = self._batch, None
+            summary.cancelled, self._cancelled = self._cancelled, 0
+        log.info("batch finished: %s", summary)
+        self.batch_finished.emit(summary)
+
+    def _colorizer(self, card: dict):
+        """The loaded model for a model card (loaded on first use), or None after reporting why not."""
+        path = card["path"]
+        if path not in self.models:
+            self._ensure_device()
+            started = time.perf_counter()
+            try:
+                self.models[path] = Colorizer.load(path, self.device)
+            except Exception as e:  # ModelError, but also whatever a damaged file makes torch raise
+                log.error("cannot load model %s (%s): %s", card.get("id"), path, e)
+                self.model_failed.emit(card.get("id", ""), str(e))
+                return None
+            seconds = time.perf_counter() - started
+            log.info("loaded model %s from %s in %.1f s", card.get("id"), path, seconds)
+            self.model_loaded.emit(card.get("name", card.get("id", "")), seconds)
+        return self.models[path]
+
+    def _prediction(self, key: int, source: str, colorizer: Colorizer):
+        """The network's output for a photo: from the cache, or from one network pass."""
+        cache_key = (key, colorizer.card["path"])
+        pred = self._cache.get(cache_key)
+        if pred is None:
+            pred = colorizer.predict(source)
+            self._cache.put(cache_key, pred)
+        return pred
+
+    def _drop_tasks_of_model(self, card: dict) -> None:
+        """A model that does not load fails every queued photo that needs it: stop those."""
+        with self._lock:
+            keep = deque(t for t in self._queue if not (isinstance(t, (Colorize, AddPaths))
+                                                      and t.options.model["path"] == card["path"]))
+            dropped = len(self._queue) - len(keep)
+            self._queue = keep
+        self._batch.model_error = f"the model {card.get('name', card.get('id'))!r} could not be loaded"
+        log.info("dropped %d queued task(s) of the broken model", dropped)
+
+
+class WorkerThread:
+    """Owns the QThread the worker lives in, and stops it when the window closes."""
+
+    def __init__(self, worker: ColorizeWorker):
+        self.worker = worker
+        self.thread = QThread()
+        self.thread.setObjectName("colorizer-worker")
+        worker.moveToThread(self.thread)
+        self.thread.started.connect(worker.start)
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Cancel what is queued, let the current photo finish (so no half-written file is left)
+        and end the thread. Called once, when the window closes: the only time anyone waits."""
+        if not self.thread.isRunning():
+            return
+        self.worker.cancel()
+        self.thread.quit()
+        if not self.thread.wait(120_000):
+            log.error("the worker did not stop within 2 minutes")
+
+    def __del__(self):
+        # Safety net: Qt aborts the whole process when a running QThread is destroyed, which would
+        # happen if a window were dropped without being closed.
+        try:
+            self.stop()
+        except RuntimeError:  # the C++ objects are gone already, and so is the thread
+            pass

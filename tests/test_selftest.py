@@ -1,0 +1,66 @@
+"""app.selftest (`landscape-colorizer --self-test`) against the tiny test model, and with no or a broken model;
+and a guard for the packaged app: build.spec must not exclude a module the app imports."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import colorizer.weights
+from app import selftest
+
+
+@pytest.fixture
+def only_env_weights(monkeypatch):
+    """Models come from $COLORIZER_WEIGHTS only, not from the checkout's weights/ (whatever it holds)."""
+    monkeypatch.setattr(colorizer.weights, "weights_dirs", lambda: [Path(os.environ["COLORIZER_WEIGHTS"])])
+
+
+def test_self_test_passes_with_a_model(tiny_model, monkeypatch, only_env_weights, capsys, tmp_path):
+    weights, name = tiny_model
+    monkeypatch.setenv("COLORIZER_WEIGHTS", str(weights))
+    code = selftest.main(["--self-test", "--output", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "SELF-TEST PASSED" in out and f"model '{name}'" in out
+    assert "broken.jpg:" in out  # the broken file is reported with its reason ...
+    assert len(list((tmp_path / name).glob("*_color.png"))) == 2  # ... and the file after it still ran
+
+
+def test_self_test_fails_without_models(tmp_path, monkeypatch, only_env_weights, capsys):
+    monkeypatch.setenv("COLORIZER_WEIGHTS", str(tmp_path))
+    assert selftest.main([]) == 1
+    out = capsys.readouterr().out
+    assert "SELF-TEST FAILED" in out and "no model" in out and str(tmp_path) in out
+
+
+def test_self_test_fails_on_a_corrupt_model(tiny_model, tmp_path, monkeypatch, only_env_weights, capsys):
+    weights, name = tiny_model
+    shutil.copy(weights / f"{name}.json", tmp_path / "broken.json")
+    (tmp_path / "broken.safetensors").write_bytes((weights / f"{name}.safetensors").read_bytes()[:100])
+    monkeypatch.setenv("COLORIZER_WEIGHTS", str(tmp_path))
+    assert selftest.main([]) == 1
+    out = capsys.readouterr().out
+    assert "SELF-TEST FAILED" in out and "broken.safetensors is corrupt" in out
+
+
+def test_build_spec_excludes_nothing_the_app_imports():
+    """build.spec leaves modules out of the packaged app (EXCLUDES); none of them may be one that the app's
+    modules import, or the double-click app would fail where `python -m app` works."""
+    import ast
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    spec = ast.parse((root / "build.spec").read_text())
+    excludes = next(ast.literal_eval(node.value) for node in spec.body if isinstance(node, ast.Assign)
+                    and any(getattr(t, "id", None) == "EXCLUDES" for t in node.targets))
+    code = ("import importlib, pkgutil, sys, app\n"
+            "for m in pkgutil.iter_modules(app.__path__):\n"
+            "    if m.name != '__main__': importlib.import_module('app.' + m.name)\n"
+            "print('\\n'.join(sys.modules))")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OMP_NUM_THREADS": "1"}
+    imported = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
+                              check=True, timeout=300).stdout.split()
+    clashes = sorted({m for m in imported for x in excludes if m == x or m.startswith(x + ".")})
+    assert not clashes, f"the app imports modules that build.spec excludes: {clashes}"
