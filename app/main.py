@@ -26,7 +26,8 @@ def parse_args(argv) -> argparse.Namespace:
                         "Pictures/Landscape Colorizer)")
     p.add_argument("--weights", metavar="DIR",
                    help="take the models from DIR (default: $COLORIZER_WEIGHTS, then the bundled weights/)")
-    p.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu or cuda")
+    p.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu, cuda or numpy "
+                   "(the CPU without torch; what the packaged app uses)")
     p.add_argument("--self-test", action="store_true", help="check the installation without opening a window")
     return p.parse_args(argv)
 

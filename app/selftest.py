@@ -5,7 +5,8 @@ Loads every model the app would offer (colorizer.weights.list_models()), coloriz
 the input, the colour copy in colour, the gray copy gray, the broken file reported with a reason without
 stopping the files after it. Prints one line per check and a summary; returns 0 if all passed, else 1.
 
-With a CUDA build of torch and a GPU, the first model is also run on the GPU.
+Models run with torch where it is installed, else with numpy (the packaged CPU app has no torch). With
+a CUDA build of torch and a GPU, the first model is also run on the GPU.
 
 Qt is not needed: PySide6 is only imported to check that the packaged app can start its window (missing
 Qt modules or platform plugins fail the test in a frozen app and are skipped in a checkout without it).
@@ -107,7 +108,7 @@ def check_model(rep: Report, card: dict, inputs: list, broken: Path, out_dir: Pa
     except Exception as e:  # ModelError, or anything a broken bundle may raise
         rep.check(False, f"{card['id']}: model loads", f"{type(e).__name__}: {e}")
         return
-    rep.check(True, f"{card['id']}: model loads", f"{time.perf_counter() - t0:.2f} s")
+    rep.check(True, f"{card['id']}: model loads", f"{time.perf_counter() - t0:.2f} s, {colorizer.backend}")
 
     t0 = time.perf_counter()
     paths = [inputs[0], broken, *inputs[1:]]  # the broken file in the middle: the ones after it must still run
@@ -157,16 +158,18 @@ def run(out_dir: Path, rep: Report) -> None:
              f"Python {platform.python_version()}, {platform.system()} {platform.machine()})")
     check_qt(rep)
     try:
-        import torch
-
+        from colorizer.pipeline import torch_or_none
         from colorizer.weights import list_models, weights_dirs
+
+        torch = torch_or_none()
     except Exception as e:
         import traceback
 
         rep.check(False, "colorizer library imports", f"{type(e).__name__}: {e}")
         rep.line("".join(traceback.format_exc(limit=-8)).rstrip())  # where in a frozen app it broke
         return
-    rep.check(True, "colorizer library imports", f"torch {torch.__version__}")
+    rep.check(True, "colorizer library imports",
+              f"network on torch {torch.__version__}" if torch else "network on numpy (torch is not installed)")
     models = list_models()
     searched = ", ".join(str(d) for d in weights_dirs())
     if not rep.check(bool(models), "models found",
@@ -191,8 +194,13 @@ def run(out_dir: Path, rep: Report) -> None:
 def check_cuda(rep: Report, card: dict, image: Path) -> None:
     """A CUDA build on a machine with a GPU: the first model also runs there (the window's default)."""
     import numpy as np
-    import torch
 
+    from colorizer.pipeline import torch_or_none
+
+    torch = torch_or_none()
+    if torch is None:
+        rep.skip("CUDA", "no torch in this build (the numpy backend runs on the CPU)")
+        return
     if not torch.cuda.is_available():
         why = "a CPU build of torch" if torch.version.cuda is None else \
             f"torch built for CUDA {torch.version.cuda}, but no usable GPU or driver"

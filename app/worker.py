@@ -1,5 +1,6 @@
-"""The worker: every call into torch (model loading, network passes, decoding) happens here, in its
-own thread, so that the window never freezes.
+"""The worker: every call into the colorizer (model loading, network passes with torch or numpy,
+decoding) happens here, in its own thread, so that the window never freezes. torch, where installed,
+is first imported here too, when the worker thread starts: not before the window is shown.
 
 The window talks to the worker through three thread-safe methods (submit, request_preview, cancel)
 that only touch a lock-protected queue and wake the worker; it never waits for an answer, which comes
@@ -62,7 +63,7 @@ class PredictionCache:
 
     @staticmethod
     def _cost(pred) -> int:
-        return pred.L.nbytes + pred.logits.numel() * pred.logits.element_size()
+        return pred.L.nbytes + pred.logits.nbytes
 
     def get(self, key):
         pred = self._items.get(key)
@@ -270,7 +271,7 @@ class ColorizeWorker(QObject):
             started = time.perf_counter()
             try:
                 self.models[path] = Colorizer.load(path, self.device)
-            except Exception as e:  # ModelError, but also whatever a damaged file makes torch raise
+            except Exception as e:  # ModelError, but also whatever a damaged file makes torch or numpy raise
                 log.error("cannot load model %s (%s): %s", card.get("id"), path, e)
                 self.model_failed.emit(card.get("id", ""), str(e))
                 return None

@@ -3,23 +3,51 @@
 The network runs on L resized so its longer side is `size` px (sides multiples of 16); the predicted
 class logits are kept, so the image can be decoded again at any temperature without another network
 pass. The decoded ab is resized to the photo's size and joined with its original, full-resolution L.
+
+Two backends run the network: torch (on CUDA when there is a GPU, else on the CPU) where torch is
+installed, and numpy (colorizer.numpy_net, on the CPU) where it is not, as in the packaged app.
+Everything else (decoding, resizing, writing) is numpy and Pillow. torch is imported only when a torch
+model is loaded or a device is resolved with torch installed, never by importing this module.
 """
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from PIL import Image, PngImagePlugin
 
 from .color import l_to_gray, lab_to_rgb, normalize_l, rgb_to_lab
-from .decode import annealed_mean
+from .decode import annealed_mean_numpy
 from .images import ImageError, find_images, load_rgb
-from .weights import load_model
+from .numpy_net import NumpyUNet
+from .weights import load_model, load_numpy_model
+
+NUMPY = "numpy"  # the device of the numpy backend (the CPU); resolve_device gives torch.device otherwise
 
 
-def resolve_device(device: str = "auto") -> torch.device:
+def torch_or_none():
+    """The torch module, imported now if need be; None where it is not installed (the packaged CPU app)."""
+    try:
+        import torch
+    except (ImportError, OSError):  # OSError: an installed torch whose shared libraries do not load
+        return None
+    return torch
+
+
+def resolve_device(device: str = "auto"):
+    """Where the network runs: a torch.device, or NUMPY for the numpy backend.
+
+    'auto' (or None): CUDA when torch sees a GPU, else torch on the CPU, else (no torch) numpy.
+    'cpu': torch on the CPU, or numpy without torch. 'cuda[:n]': that GPU; RuntimeError without one.
+    'numpy': numpy, whether torch is installed or not."""
+    if str(device) == NUMPY:
+        return NUMPY
+    torch = torch_or_none()
+    if torch is None:
+        if device in (None, "auto") or str(device) == "cpu":
+            return NUMPY
+        what = "CUDA was asked for" if str(device).startswith("cuda") else f"device {device!r} was asked for"
+        raise RuntimeError(f"{what}, but torch is not installed: only the CPU (numpy) can be used")
     if device in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if str(device).startswith("cuda") and not torch.cuda.is_available():
@@ -27,8 +55,13 @@ def resolve_device(device: str = "auto") -> torch.device:
     return torch.device(device)
 
 
-def device_name(device: torch.device) -> str:
-    return f"CUDA: {torch.cuda.get_device_name(device)}" if device.type == "cuda" else "CPU"
+def device_name(device) -> str:
+    """'CPU' (torch's or numpy's), or 'CUDA: <GPU name>'."""
+    if getattr(device, "type", None) == "cuda":
+        import torch
+
+        return f"CUDA: {torch.cuda.get_device_name(device)}"
+    return "CPU"
 
 
 def network_size(h: int, w: int, side: int = 256) -> tuple:
@@ -55,8 +88,8 @@ class Prediction:
     """One photo's network output: decode it at any temperature, as often as needed."""
 
     L: np.ndarray  # (H, W) float32, the photo's own lightness at full resolution
-    logits: torch.Tensor  # (Q, h, w) float32 on the CPU, at the network's resolution
-    centres: torch.Tensor  # (Q, 2)
+    logits: np.ndarray  # (Q, h, w) float32, at the network's resolution (whichever backend made it)
+    centres: np.ndarray  # (Q, 2) float32, the ab colour of each class
     source: str = ""
     meta: dict = field(default_factory=dict)
 
@@ -66,10 +99,9 @@ class Prediction:
 
     def ab(self, temperature: float, shape=None) -> np.ndarray:
         """ab (H, W, 2) float32 at `shape` (default: full resolution)."""
-        shape = shape or self.L.shape
-        ab = annealed_mean(self.logits[None], self.centres, temperature)
-        ab = F.interpolate(ab, size=tuple(shape), mode="bilinear", align_corners=False)
-        return ab[0].permute(1, 2, 0).numpy()
+        shape = tuple(shape or self.L.shape)
+        ab = annealed_mean_numpy(self.logits, self.centres, temperature)
+        return np.stack([resize_channel(channel, shape) for channel in ab], axis=-1)
 
     def decode(self, temperature: float, max_side: int = None) -> np.ndarray:
         """uint8 RGB at full resolution, or downscaled so its longer side is max_side (for previews)."""
@@ -85,19 +117,38 @@ class Prediction:
         return l_to_gray(self.L)
 
 
+def resize_channel(channel: np.ndarray, shape: tuple) -> np.ndarray:
+    """float32 (h, w) -> (H, W), bilinear on pixel centres. Pillow's 32-bit float images keep the values
+    unrounded; upscaling (the usual case: network size to photo size) gives what torch's
+    F.interpolate(mode="bilinear", align_corners=False) gives, and downscaling is antialiased."""
+    image = Image.fromarray(np.ascontiguousarray(channel, dtype=np.float32))  # float32 gives mode "F"
+    return np.asarray(image.resize((shape[1], shape[0]), Image.Resampling.BILINEAR), dtype=np.float32)
+
+
 class Colorizer:
     """A loaded model: predict() runs the network once, Prediction.decode() turns it into colour."""
 
-    def __init__(self, model, bins, card: dict, device: torch.device, size: int = 256):
+    def __init__(self, model, bins, card: dict, device, size: int = 256):
+        """model: a torch UNet on `device` (a torch.device), or a NumpyUNet (device NUMPY)."""
         self.model, self.bins, self.card, self.device, self.size = model, bins, card, device, size
-        self.centres = torch.from_numpy(bins.centres)
+        self.centres = np.asarray(bins.centres, dtype=np.float32)
         self.network_passes = 0
 
     @classmethod
     def load(cls, name_or_path, device="auto", size: int = 256) -> "Colorizer":
+        """device: 'auto', 'cpu', 'cuda[:n]' or 'numpy' (see resolve_device). Raises ModelError, or
+        RuntimeError for a device that is not there."""
         device = resolve_device(device)
-        model, bins, card = load_model(name_or_path, device)
+        if str(device) == NUMPY:
+            model, bins, card = load_numpy_model(name_or_path)
+        else:
+            model, bins, card = load_model(name_or_path, device)
         return cls(model, bins, card, device, size)
+
+    @property
+    def backend(self) -> str:
+        """'numpy' or 'torch'."""
+        return NUMPY if isinstance(self.model, NumpyUNet) else "torch"
 
     @property
     def name(self) -> str:
@@ -107,18 +158,26 @@ class Colorizer:
     def default_temperature(self) -> float:
         return float(self.card.get("default_temperature", 0.38))
 
-    @torch.inference_mode()
     def predict(self, image) -> Prediction:
         """image: path, PIL image or uint8 array. Raises ImageError for unreadable input."""
         L = image_to_l(image)
         h, w = network_size(*L.shape, self.size)
         small = np.asarray(Image.fromarray(L).resize((w, h), Image.Resampling.BILINEAR))
-        x = torch.from_numpy(normalize_l(small))[None, None].to(self.device)
-        logits = self.model(x)[0].float().cpu()
+        logits = self.run_network(normalize_l(small).astype(np.float32))
         self.network_passes += 1
         source = os.fspath(image) if isinstance(image, (str, os.PathLike)) else ""
         return Prediction(L=L, logits=logits, centres=self.centres, source=source,
                           meta={"model": self.card.get("id", self.name)})
+
+    def run_network(self, x: np.ndarray) -> np.ndarray:
+        """One network pass: normalised L (h, w) float32 -> logits (Q, h, w) float32."""
+        if isinstance(self.model, NumpyUNet):
+            return self.model(x)
+        import torch
+
+        with torch.inference_mode():
+            out = self.model(torch.from_numpy(x)[None, None].to(self.device))
+            return out[0].float().cpu().numpy()
 
     def colorize(self, image, temperature: float = None) -> np.ndarray:
         t = self.default_temperature if temperature is None else temperature

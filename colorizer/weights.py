@@ -1,6 +1,10 @@
 """Shipped models: fp16 safetensors for the weights, a JSON model card for everything else.
 
 A model NAME is the pair weights/NAME.safetensors + weights/NAME.json. Weights are never unpickled.
+
+Nothing here imports torch at module level: finding, listing and reading models, and the numpy network
+(load_numpy_model), work without it. load_model and save_model, which deal in torch modules, import it
+when called.
 """
 import json
 import os
@@ -8,12 +12,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.numpy import load_file
 
 from .bins import N_CELLS, ABBins
-from .model import UNet, UNetConfig
+from .numpy_net import DEFAULT_CONFIG, NumpyUNet, check_config, check_state
 
 
 class ModelError(Exception):
@@ -84,8 +87,11 @@ def list_models(weights_dir=None) -> list:
     return cards
 
 
-def save_model(model: UNet, bins: ABBins, card: dict, out_dir, name: str) -> Path:
-    """Write out_dir/name.safetensors (fp16) and out_dir/name.json."""
+def save_model(model, bins: ABBins, card: dict, out_dir, name: str) -> Path:
+    """Write out_dir/name.safetensors (fp16) and out_dir/name.json from a torch UNet."""
+    import torch
+    from safetensors.torch import save_file
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu", torch.float16).contiguous()
@@ -112,30 +118,54 @@ def check_bins(bins: ABBins, saved: dict) -> None:
         raise ValueError("saved class centres differ from those of the cells")
 
 
-def load_model(name_or_path, device="cpu"):
-    """-> (UNet in eval mode on device, ABBins, card). Raises ModelError with the reason."""
+def _read_model(name_or_path) -> tuple:
+    """-> (path, card, architecture {n_classes, width, activation}, ABBins, state dict of numpy arrays as
+    stored, i.e. float16), checked against each other without building a network. Raises ModelError."""
     path = resolve(name_or_path)
     card = read_card(path)
-    try:  # a hand-edited card can fail in many ways: wrong types, cells off the grid, sizes torch rejects
+    try:  # a hand-edited card can fail in many ways: wrong types, cells off the grid, a bad architecture
         arch = dict(card["architecture"])
         arch.pop("type", None)
+        unknown = set(arch) - set(DEFAULT_CONFIG)
+        if unknown:
+            raise TypeError(f"unknown architecture settings {sorted(unknown)}")
+        arch = {**DEFAULT_CONFIG, **arch}
+        check_config(**arch)
         with np.errstate(all="ignore"):  # a zero prior divides by zero; check_bins says so in words
             bins = ABBins.from_dict(card["bins"])
         check_bins(bins, card["bins"])
-        model = UNet(UNetConfig(**arch))
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RuntimeError) as e:
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
         raise ModelError(f"model card {path.with_suffix('.json')} is inconsistent: {e}")
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as e:
         raise ModelError(f"weights file {path} is corrupt or unreadable: {e}")
     try:
-        missing, unexpected = model.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
-    except RuntimeError as e:
-        raise ModelError(f"weights file {path} does not match its card: {e}")
-    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
-    if missing or unexpected:
-        raise ModelError(f"weights file {path} does not match its card (missing {missing[:3]}, unexpected {unexpected[:3]})")
-    if bins.Q != model.config.n_classes:
-        raise ModelError(f"model card {path.with_suffix('.json')}: {bins.Q} classes but a {model.config.n_classes}-class head")
+        check_state(state, arch["n_classes"], arch["width"])
+    except ValueError as e:
+        raise ModelError(f"weights file {path} does not match its card ({e})")
+    if bins.Q != arch["n_classes"]:
+        raise ModelError(f"model card {path.with_suffix('.json')}: {bins.Q} classes but a "
+                         f"{arch['n_classes']}-class head")
+    return path, card, arch, bins, state
+
+
+def load_model(name_or_path, device="cpu"):
+    """-> (torch UNet in eval mode on device, ABBins, card). Raises ModelError with the reason.
+    For training, evaluation and the torch backend of the pipeline: imports torch."""
+    import torch
+
+    from .model import UNet, UNetConfig
+
+    path, card, arch, bins, state = _read_model(name_or_path)
+    model = UNet(UNetConfig(**arch))
+    # strict=False only for the batch-norm step counters, which are not saved: _read_model has checked
+    # every name and shape already
+    model.load_state_dict({k: torch.from_numpy(v).float() for k, v in state.items()}, strict=False)
     return model.to(device).eval(), bins, card
+
+
+def load_numpy_model(name_or_path):
+    """-> (colorizer.numpy_net.NumpyUNet, ABBins, card), without torch. Raises ModelError with the reason."""
+    _path, card, arch, bins, state = _read_model(name_or_path)
+    return NumpyUNet(state, **arch), bins, card

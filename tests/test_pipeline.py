@@ -55,10 +55,13 @@ def test_full_resolution_keeps_the_photos_own_lightness(col):
 
 
 def test_ab_is_the_network_resolution_result_resized(col):
-    pred = col.predict(landscape(50, 70, seed=3))
-    small = annealed_mean(pred.logits[None], pred.centres, 0.5)
-    expected = F.interpolate(small, size=(50, 70), mode="bilinear", align_corners=False)[0].permute(1, 2, 0)
-    assert np.allclose(pred.ab(0.5), expected.numpy(), atol=1e-4)
+    """Decoding is numpy (torch-free); upscaled to the photo's size, it is what torch's decode and bilinear
+    interpolation give."""
+    pred = col.predict(landscape(300, 420, seed=3))
+    assert isinstance(pred.logits, np.ndarray) and pred.logits.dtype == np.float32
+    small = annealed_mean(torch.from_numpy(pred.logits)[None], torch.from_numpy(pred.centres), 0.5)
+    expected = F.interpolate(small, size=(300, 420), mode="bilinear", align_corners=False)[0].permute(1, 2, 0)
+    assert np.allclose(pred.ab(0.5), expected.numpy(), atol=1e-3)
     assert pred.ab(0.5, (5, 7)).shape == (5, 7, 2)
 
 
@@ -92,6 +95,7 @@ def test_device_choice(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert resolve_device("auto") == torch.device("cuda")
     assert resolve_device("cpu") == torch.device("cpu")  # overridable
+    assert resolve_device("numpy") == "numpy"
 
 
 def test_loaded_model_is_on_the_device_in_eval_mode(col):
