@@ -1,0 +1,53 @@
+"""The three models in weights/ put plausible colour on a real landscape that a package ships:
+scikit-learn's sample photo china.jpg (a pagoda over a lake: blue sky top right, green trees at the
+bottom). The model sees only its lightness. Note: that photo is one of the 433 training photos (the
+training set includes the sample photos of PyPI packages); the check is plausibility, not generalisation.
+"""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from colorizer import Colorizer, list_models
+from colorizer.color import rgb_to_lab
+
+WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
+SHIPPED = ["natural", "balanced", "vivid"]
+SKY = (slice(0, 100), slice(380, 640))  # rows, columns of china.jpg (427 x 640)
+TREES = (slice(340, 427), slice(0, 200))
+
+
+@pytest.fixture(scope="module")
+def china():
+    from sklearn.datasets import load_sample_image
+    return load_sample_image("china.jpg")
+
+
+def test_three_models_ship_with_cards():
+    cards = {c["id"]: c for c in list_models(WEIGHTS)}
+    assert sorted(cards) == sorted(SHIPPED)
+    for c in cards.values():
+        assert c["name"] and c["description"] and 0 < c["default_temperature"] <= 1
+        assert Path(c["path"]).stat().st_size < 8_000_000  # fp16, a few MB
+
+
+# The models of this session (1700 + 120 steps on 2 CPU cores) colour sky and water blue but leave
+# foliage olive/brown, not green: issue 4 stays open. strict: once they pass, this marker must go.
+@pytest.mark.xfail(strict=True, reason="trees not yet green: undertrained models (see docs/models.md)")
+@pytest.mark.parametrize("name", SHIPPED)
+def test_model_colours_sky_blue_and_trees_green(name, china):
+    model = Colorizer.load(WEIGHTS / f"{name}.safetensors", device="cpu")
+    gray = np.repeat(np.round(china.mean(-1))[..., None], 3, -1).astype(np.uint8)  # a black-and-white print
+    lab = rgb_to_lab(model.colorize(gray))
+    assert lab.shape == china.shape
+    a, b = lab[..., 1], lab[..., 2]
+    assert np.hypot(a, b).mean() > 3, "output is nearly gray"
+    assert b[SKY].mean() < -2, "sky not blue"
+    assert a[TREES].mean() < -2, "trees not green"
+    assert np.abs(lab[..., 0] - rgb_to_lab(gray)[..., 0]).mean() < 1.5, "lightness changed"
+    # where the scene has colour, closer to the true colours than the gray baseline
+    truth = rgb_to_lab(china)[..., 1:]
+    for region in (SKY, TREES):
+        model_error = np.linalg.norm(lab[..., 1:][region] - truth[region], axis=-1).mean()
+        gray_error = np.linalg.norm(truth[region], axis=-1).mean()
+        assert model_error < gray_error
