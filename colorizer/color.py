@@ -6,9 +6,13 @@ import numpy as np
 from skimage import color as skcolor
 
 
-def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB (uint8, or float in [0, 1]) HxWx3 -> float32 Lab HxWx3."""
-    return skcolor.rgb2lab(rgb).astype(np.float32)
+def rgb_to_lab(rgb: np.ndarray, rows_per_chunk: int = 512) -> np.ndarray:
+    """sRGB (uint8, or float in [0, 1]) HxWx3 -> float32 Lab HxWx3, in bands of rows: rgb2lab works in
+    float64 with several intermediates, which for a 12-megapixel photo at once would take GBs."""
+    out = np.empty(rgb.shape, dtype=np.float32)
+    for top in range(0, rgb.shape[0], rows_per_chunk):
+        out[top:top + rows_per_chunk] = skcolor.rgb2lab(rgb[top:top + rows_per_chunk])
+    return out
 
 
 def lab_to_rgb(lab: np.ndarray, rows_per_chunk: int = 512) -> np.ndarray:

@@ -56,14 +56,9 @@ class Truth:
     colourfulness: float
 
     @classmethod
-    def from_rgb(cls, rgb: np.ndarray, rows_per_band: int = 512) -> "Truth":
-        # rgb2lab works in float64 with several intermediates: in bands, a 12 MP photo stays affordable
-        L = np.empty(rgb.shape[:2], np.float32)
-        ab = np.empty(rgb.shape[:2] + (2,), np.float32)
-        for top in range(0, rgb.shape[0], rows_per_band):
-            lab = rgb_to_lab(rgb[top:top + rows_per_band])
-            L[top:top + rows_per_band], ab[top:top + rows_per_band] = lab[..., 0], lab[..., 1:]
-        return cls(rgb, L, ab, colourfulness(rgb))
+    def from_rgb(cls, rgb: np.ndarray) -> "Truth":
+        lab = rgb_to_lab(rgb)  # banded, so a 12 MP photo stays affordable
+        return cls(rgb, lab[..., 0], lab[..., 1:], colourfulness(rgb))
 
 
 @dataclass

@@ -79,8 +79,7 @@ def image_to_l(image) -> np.ndarray:
             rgb = np.round(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
     else:
         rgb = load_rgb(image)
-    rows = 512  # in bands: rgb2lab of a 12-megapixel photo at once needs GBs of float64
-    return np.concatenate([rgb_to_lab(rgb[i:i + rows])[..., 0] for i in range(0, rgb.shape[0], rows)])
+    return rgb_to_lab(rgb)[..., 0]
 
 
 @dataclass

@@ -63,3 +63,9 @@ def test_normalize_l_maps_range_to_minus_one_one_on_arrays_and_tensors():
     L = np.array([0.0, 50.0, 100.0], dtype=np.float32)
     assert normalize_l(L).tolist() == [-1.0, 0.0, 1.0]
     assert normalize_l(torch.from_numpy(L)).tolist() == [-1.0, 0.0, 1.0]
+
+
+def test_rgb_to_lab_in_bands_equals_one_conversion():
+    rgb = np.random.default_rng(3).integers(0, 256, (37, 23, 3), dtype=np.uint8)
+    expected = skcolor.rgb2lab(rgb).astype(np.float32)
+    np.testing.assert_array_equal(rgb_to_lab(rgb, rows_per_chunk=7), expected)
