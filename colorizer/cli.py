@@ -2,6 +2,19 @@
 import argparse
 import sys
 
+MIN_SIZE, MAX_SIZE = 16, 2048  # network input side: one U-Net cell at least; beyond 2048 memory runs out
+
+
+def network_side(text: str) -> int:
+    """argparse type of --size: an integer number of pixels within [MIN_SIZE, MAX_SIZE]."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of pixels")
+    if not MIN_SIZE <= n <= MAX_SIZE:
+        raise argparse.ArgumentTypeError(f"{n} is outside {MIN_SIZE}..{MAX_SIZE} px")
+    return n
+
 
 def cmd_train(a):
     from .train import config_from_args, train
@@ -130,7 +143,7 @@ def main(argv=None):
     c.add_argument("--temperature", type=float, help="annealed-mean T (default: the model card's)")
     c.add_argument("--out", required=True, help="output folder")
     c.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    c.add_argument("--size", type=int, default=256, help="network input size (longer side, px)")
+    c.add_argument("--size", type=network_side, default=256, help="network input size (longer side, px)")
     c.set_defaults(func=cmd_colorize)
 
     v = sub.add_parser("evaluate", help="figures of models against the colour photos in a folder")
@@ -143,7 +156,7 @@ def main(argv=None):
     v.add_argument("--figures", metavar="DIR", help="folder for temperature sweeps and a gray | colorized | "
                    "truth grid (PNG)")
     v.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    v.add_argument("--size", type=int, default=256, help="network input size (longer side, px)")
+    v.add_argument("--size", type=network_side, default=256, help="network input size (longer side, px)")
     v.set_defaults(func=cmd_evaluate)
 
     f = sub.add_parser("figures", help="plots of a model's classes and prior, and of training runs")

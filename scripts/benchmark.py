@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/benchmark.py --model base [--device auto] [--repeats 10]
 
-(a) the network's forward pass at 256 px (256x256, and 256x192 as a 4:3 photo gets it): median of
+(a) the network pass (Colorizer.run_network, either backend) at 256 px (256x256, and 256x192 as a 4:3 photo gets it): median of
     --repeats runs after warm-up;
 (b) a 4000x3000 photo (generated, saved as a temporary JPEG) end to end, each stage timed: load the JPEG,
     predict (lightness + network), decode at full resolution, the gray copy, and writing both PNGs.
@@ -72,33 +72,22 @@ def synthetic_photo(w=PHOTO_W, h=PHOTO_H, seed=0) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def sync(device):
-    import torch
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def bench_network(colorizer, repeats: int) -> dict:
-    import torch
-    from colorizer.color import normalize_l
+    """Colorizer.run_network, the call predict() makes: normalised L in, logits on the host out (on
+    CUDA that includes the copy back, which also waits for the GPU)."""
     from colorizer.pipeline import network_size
+    rng = np.random.default_rng(0)
     out = {}
     for h, w in [(256, 256), network_size(PHOTO_H, PHOTO_W, 256)]:
-        x = normalize_l(torch.rand(1, 1, h, w, device=colorizer.device) * 100)
-
-        def forward():
-            with torch.inference_mode():
-                colorizer.model(x)
-            sync(colorizer.device)
-        out[f"{w}x{h}"] = median_time(forward, repeats, warmup=3)
+        x = rng.uniform(-1, 1, (h, w)).astype(np.float32)
+        out[f"{w}x{h}"] = median_time(lambda: colorizer.run_network(x), repeats, warmup=3)
     return out
 
 
 def child(args) -> None:
     """The 12 MP case, alone in this process; prints one JSON line."""
-    from PIL import Image
     from colorizer.images import load_rgb
-    from colorizer.pipeline import Colorizer
+    from colorizer.pipeline import Colorizer, _write_png_new
     r = {"rss_after_imports_mb": rss_mb()}
     colorizer, r["model_load_s"] = timed(Colorizer.load, args.model, args.device)
     r["rss_after_model_mb"] = rss_mb()
@@ -110,9 +99,9 @@ def child(args) -> None:
     gray, stages["gray copy"] = timed(pred.gray)
     out = Path(args.out)
 
-    def save():
-        Image.fromarray(gray).save(out / "photo_gray.png")
-        Image.fromarray(color).save(out / "photo_color.png")
+    def save():  # the writer save_outputs uses, with its PNG settings and metadata
+        _write_png_new(out / "photo_gray.png", gray, {"Description": "benchmark"})
+        _write_png_new(out / "photo_color.png", color, {"Description": "benchmark"})
     _, stages["save both PNGs"] = timed(save)
     r["stages_s"] = stages
     r["end_to_end_s"] = sum(stages.values())
@@ -140,16 +129,20 @@ def main(argv=None) -> None:
     if args.child:
         return child(args)
 
-    import torch
     from PIL import Image
     from colorizer.pipeline import Colorizer, device_name
     colorizer = Colorizer.load(args.model, args.device)
-    print(f"model {colorizer.name} ({colorizer.card.get('path')}), {colorizer.model.n_params() / 1e6:.2f} M "
-          f"parameters, {colorizer.bins.Q} classes, default T = {colorizer.default_temperature:g}")
-    print(f"device {device_name(colorizer.device)}, torch {torch.__version__}, {torch.get_num_threads()} "
-          f"thread(s), {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}")
+    print(f"model {colorizer.name} ({colorizer.card.get('path')}), {colorizer.bins.Q} classes, "
+          f"default T = {colorizer.default_temperature:g}")
+    if colorizer.backend == "torch":
+        import torch
+        backend = f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)"
+    else:
+        backend = "numpy backend (no torch)"
+    print(f"device {device_name(colorizer.device)}, {backend}, {os.cpu_count()} CPU(s), "
+          f"load average {os.getloadavg()[0]:.2f}")
 
-    print(f"\n(a) network forward pass, median of {args.repeats} after 3 warm-up runs:")
+    print(f"\n(a) network pass (run_network), median of {args.repeats} after 3 warm-up runs:")
     for size, s in bench_network(colorizer, args.repeats).items():
         print(f"    {size:>9} px: {s * 1000:8.1f} ms")
     del colorizer

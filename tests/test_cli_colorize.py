@@ -160,3 +160,12 @@ def test_size_option_sets_the_network_input(model, tmp_path, monkeypatch):
     assert seen == [128]
     with Image.open(tmp_path / "out" / "a_color.png") as im:
         assert im.size == (40, 30) and np.asarray(im).std() > 0
+
+
+@pytest.mark.parametrize("size, words", [("0", "outside 16..2048"), ("-256", "outside 16..2048"),
+                                         ("100000", "outside 16..2048"), ("big", "not a whole number")])
+def test_size_out_of_range_is_refused_before_any_work(tmp_path, capsys, size, words):
+    Image.fromarray(landscape(30, 40)).save(tmp_path / "a.png")
+    code, _ = run_cli(tmp_path / "a.png", "--model", "natural", "--out", tmp_path / "out", "--size", size)
+    assert code == 2 and words in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
