@@ -10,6 +10,23 @@ from .model import UNet, UNetConfig
 from .weights import save_model
 
 
+def lineage(ckpt: dict, path) -> list:
+    """The training stages that led to a checkpoint, first to last: a run started with --init continues
+    another run's checkpoint, so its own step count is not the model's whole training."""
+    stages = []
+    while True:
+        cfg = ckpt["config"]
+        stages.append({"checkpoint": str(path), "steps": ckpt["step"], "wall_time_s": round(ckpt["elapsed"]),
+                       "lambda": cfg["lam"], "lr": cfg["lr"], "soft_targets": cfg["soft"]})
+        path = cfg.get("init", "")
+        if not path:
+            return stages[::-1]
+        if not Path(path).exists():  # exported elsewhere than it was trained: say what is missing
+            stages.append({"checkpoint": path, "missing": True})
+            return stages[::-1]
+        ckpt = torch.load(path, weights_only=True)
+
+
 def export_run(run_dir, name: str, weights_dir="weights", title=None, description="", temperature=None,
                checkpoint="best.pt", extra: dict = None) -> Path:
     run = Path(run_dir)
@@ -29,6 +46,7 @@ def export_run(run_dir, name: str, weights_dir="weights", title=None, descriptio
                 # a run killed mid-write can end in a half line: compare the step as text
                 if row.get("val_loss") and row.get("step") == str(ckpt["step"]):
                     val = {k: float(v) for k, v in row.items() if k.startswith("val_") and v}
+    stages = lineage(ckpt, path)
     card = {
         "name": title or name,
         "description": description,
@@ -40,6 +58,9 @@ def export_run(run_dir, name: str, weights_dir="weights", title=None, descriptio
             "processes": run_info.get("processes", 1), "lr": cfg["lr"], "soft_targets": cfg["soft"],
             "init": cfg.get("init", ""), "git_commit": run_info.get("git_commit", "unknown"),
             "checkpoint": path.name,
+            "stages": stages,
+            "total_steps": sum(st.get("steps", 0) for st in stages),
+            "total_wall_time_s": sum(st.get("wall_time_s", 0) for st in stages),
         },
         "validation": {"data": cfg.get("val", ""), "temperature": cfg.get("val_temperature"), **val},
         **(extra or {}),

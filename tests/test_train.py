@@ -270,3 +270,20 @@ def test_git_commit_outside_and_inside_a_repository(tmp_path, monkeypatch):
     (tmp_path / "colorizer").mkdir()
     monkeypatch.setattr(train_module, "__file__", str(tmp_path / "colorizer" / "train.py"))
     assert git_commit() == "unknown"
+
+
+def test_a_run_started_from_another_records_the_whole_lineage_in_the_card(photo_dir, tmp_path):
+    """The fine-tune recipe: a shared run, then a run with --init at another lambda. The card counts the
+    steps and time of both stages, and says so when the first stage's checkpoint is gone."""
+    shared, tuned = tmp_path / "shared", tmp_path / "tuned"
+    train(tiny_config(photo_dir, shared, steps=4, lam=1.0))
+    train(tiny_config(photo_dir, tuned, steps=3, lam=0.5, lr=1e-3, init=str(shared / "ckpt.pt")))
+    first = torch.load(shared / "ckpt.pt", weights_only=True)
+    card = json.loads(export_run(tuned, "tuned", tmp_path / "weights").with_suffix(".json").read_text())
+    t = card["training"]
+    assert [(s["steps"], s["lambda"]) for s in t["stages"]] == [(4, 1.0), (3, 0.5)]
+    assert t["steps"] == 3 and t["total_steps"] == 7 and card["lambda"] == 0.5
+    assert t["total_wall_time_s"] == round(first["elapsed"]) + t["wall_time_s"]
+    (shared / "ckpt.pt").unlink()
+    card = json.loads(export_run(tuned, "again", tmp_path / "weights").with_suffix(".json").read_text())
+    assert card["training"]["stages"][0] == {"checkpoint": str(shared / "ckpt.pt"), "missing": True}
