@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# How the three shipped models were trained on this 2-core CPU machine: one shared run without
-# rebalancing (the natural model), then two short fine-tunes of its best checkpoint with rebalancing.
+# How the three shipped models were trained on this 2-core CPU machine: a shared run without rebalancing
+# (1700 steps), a warm restart of its best checkpoint (2400 steps, lower peak lr) that is the Natural
+# model, then one fine-tune of that per lambda (1000 steps each, run side by side with a thread each).
 # Every stage is resumable: run the script again and each run continues where it stopped.
 #   DATA=../shared/photos RUNS=/work/runs scripts/train_models.sh
 set -euo pipefail
@@ -15,6 +16,9 @@ stage() {  # stage RUN_DIR ARGS...: start the run, or resume it if it has a chec
   if [ -f "$run/ckpt.pt" ]; then $py -m colorizer train --run "$run" --resume; else $py -m colorizer train --run "$run" "$@"; fi
 }
 
-stage "$RUNS/base" "${common[@]}" --steps 2400 --lambda 1 --lr 2e-3
-stage "$RUNS/vivid" "${common[@]}" --steps 500 --lambda 0.5 --lr 5e-4 --warmup 20 --init "$RUNS/base/best.pt"
-stage "$RUNS/balanced" "${common[@]}" --steps 500 --lambda 0.8 --lr 5e-4 --warmup 20 --init "$RUNS/base/best.pt"
+stage "$RUNS/base" "${common[@]}" --steps 1700 --lambda 1 --lr 2e-3 --threads 2
+stage "$RUNS/base2" "${common[@]}" --steps 2400 --lambda 1 --lr 1e-3 --warmup 50 --threads 2 --init "$RUNS/base/best.pt"
+tune=("${common[@]}" --steps 1000 --lr 5e-4 --warmup 30 --threads 1 --init "$RUNS/base2/best.pt")
+OMP_NUM_THREADS=1 stage "$RUNS/vivid2" "${tune[@]}" --lambda 0.5 &
+OMP_NUM_THREADS=1 stage "$RUNS/balanced2" "${tune[@]}" --lambda 0.8 &
+wait
