@@ -123,7 +123,8 @@ def main(argv=None):
     t.add_argument("--workers", type=int)
     t.add_argument("--threads", type=int)
     t.add_argument("--seed", type=int)
-    t.add_argument("--init", help="checkpoint to start from (e.g. another run's best.pt)")
+    t.add_argument("--init", help="start from another run's checkpoint (e.g. its best.pt) or a shipped "
+                   "model's .safetensors (the weights/ folder)")
     t.add_argument("--resume", action="store_true", help="continue the run in --run exactly")
     t.set_defaults(func=cmd_train)
 

@@ -24,6 +24,9 @@ def lineage(ckpt: dict, path) -> list:
         if not Path(path).exists():  # exported elsewhere than it was trained: say what is missing
             stages.append({"checkpoint": path, "missing": True})
             return stages[::-1]
+        if Path(path).suffix == ".safetensors":  # a shipped model: its card holds the earlier stages
+            card = json.loads(Path(path).with_suffix(".json").read_text())
+            return card["training"].get("stages", []) + [{"model": str(path)}] + stages[::-1]
         ckpt = torch.load(path, weights_only=True)
 
 

@@ -64,7 +64,7 @@ class TrainConfig:
     workers: int = 1  # DataLoader worker processes
     threads: int = 0  # torch threads per process (0 = torch's default)
     seed: int = 1337
-    init: str = ""  # a checkpoint to start from (weights and classes), e.g. a shared run's best.pt
+    init: str = ""  # start from: a run's checkpoint (e.g. best.pt) or a shipped model (NAME.safetensors)
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -72,6 +72,23 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
         return cfg.lr * (step + 1) / cfg.warmup
     t = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
     return cfg.lr * (cfg.min_lr_frac + (1 - cfg.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def load_init(path: str, cfg: TrainConfig) -> dict:
+    """The weights and classes to start a new run from: a run's checkpoint, or a shipped model (fp16
+    safetensors + card), which is all that is left of a run once its checkpoints are gone."""
+    if Path(path).suffix != ".safetensors":
+        return torch.load(path, weights_only=True)
+    from .weights import ModelError, load_model
+    try:
+        model, bins, card = load_model(path)
+    except ModelError as e:
+        raise SystemExit(f"--init: {e}")
+    arch = card["architecture"]
+    if (arch.get("width"), arch.get("activation")) != (cfg.width, cfg.activation):
+        raise SystemExit(f"--init: {path} has width {arch.get('width')} and {arch.get('activation')}; this run "
+                         f"asks for width {cfg.width} and {cfg.activation} (give --width and --activation)")
+    return {"model": model.state_dict(), "bins": bins.to_dict()}
 
 
 def git_commit() -> str:
@@ -205,7 +222,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     if cfg.epochs > 0:
         cfg.steps = math.ceil(cfg.epochs * len(photos) / (cfg.batch * world))
     ckpt = torch.load(run / "ckpt.pt", weights_only=True) if resume and (run / "ckpt.pt").exists() else None
-    init = torch.load(cfg.init, weights_only=True) if cfg.init and ckpt is None else None
+    init = load_init(cfg.init, cfg) if cfg.init and ckpt is None else None
     source = ckpt or init
     bins = ABBins.from_dict(source["bins"]) if source else ab_statistics(photos)
     class_weights = torch.from_numpy(bins.weights(cfg.lam)).to(device)

@@ -287,3 +287,19 @@ def test_a_run_started_from_another_records_the_whole_lineage_in_the_card(photo_
     (shared / "ckpt.pt").unlink()
     card = json.loads(export_run(tuned, "again", tmp_path / "weights").with_suffix(".json").read_text())
     assert card["training"]["stages"][0] == {"checkpoint": str(shared / "ckpt.pt"), "missing": True}
+
+
+def test_a_run_can_start_from_a_shipped_model_and_its_card_keeps_the_earlier_stages(photo_dir, tmp_path):
+    """Checkpoints are not shipped: a later session continues from weights/NAME.safetensors (fp16)."""
+    train(tiny_config(photo_dir, tmp_path / "first", steps=4, lam=1.0))
+    shipped = export_run(tmp_path / "first", "first", tmp_path / "weights")
+    tuned = tmp_path / "tuned"
+    train(tiny_config(photo_dir, tuned, steps=2, lam=0.8, init=str(shipped)))
+    started, first = (torch.load(r / "ckpt.pt", weights_only=True)["bins"] for r in (tuned, tmp_path / "first"))
+    assert started["cells"] == first["cells"] and np.allclose(started["prior"], first["prior"])
+    card = json.loads(export_run(tuned, "tuned", tmp_path / "weights").with_suffix(".json").read_text())
+    stages = card["training"]["stages"]
+    assert stages[0]["steps"] == 4 and stages[1] == {"model": str(shipped)} and stages[2]["steps"] == 2
+    assert card["training"]["total_steps"] == 6
+    with pytest.raises(SystemExit, match="width 8 .* width 16"):
+        train(tiny_config(photo_dir, tmp_path / "wide", width=16, init=str(shipped)))
