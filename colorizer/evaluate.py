@@ -9,7 +9,10 @@ the gray baseline (ab = 0: the L-only image) on the same photos:
 - ab error: the mean Euclidean ab distance in Lab units (the design report's "colour distance");
 - AuC: the area under the CDF of the per-pixel ab error over thresholds 0..150, in % (Zhang et al.
   2016), plain and class-rebalanced (a pixel weighs 1 / p of its true ab cell, p over the whole set);
-- colourfulness (Hasler & Suesstrunk 2003), reported as mean(output) / mean(truth).
+- colourfulness (Hasler & Suesstrunk 2003), reported as mean(output) / mean(truth);
+- hue agreement: of the pixels that are clearly green (a* <= -8) in the photo, the % shown green
+  (a* <= -3) and the % shown red (a* >= +3); likewise blue (b* <= -8) against blue and yellow. A mean
+  over the photos where that hue covers at least 1 % (the sky, water and foliage of a landscape).
 
 Every photo counts equally whatever its resolution: PSNR, ab error and colourfulness are means over
 photos; for the AuCs each photo's pixels carry a total weight of 1 (so the plain AuC is the mean of the
@@ -34,7 +37,7 @@ from .bins import N_CELLS
 from .color import l_to_gray, lab_to_rgb, rgb_to_lab
 from .images import ImageError, find_images, load_rgb
 from .metrics import (N_ERROR_BINS, auc_from_histogram, cell_rebalancing_weights, colourfulness,
-                      colourfulness_ratio, error_histogram, psnr_capped)
+                      colourfulness_ratio, error_histogram, hue_counts, hue_rates, psnr_capped)
 from .pipeline import Colorizer
 
 BASELINE = "gray"  # the label of the ab = 0 baseline
@@ -70,6 +73,7 @@ class Score:
     colourfulness: float
     cells: np.ndarray  # (k,) the true ab cells present in the photo
     hist: np.ndarray  # (k, N_ERROR_BINS) pixel counts of those cells by ceil(error)
+    hues: np.ndarray  # metrics.hue_counts of the photo
 
     @property
     def dense_hist(self) -> np.ndarray:
@@ -88,7 +92,8 @@ def score(rgb_out: np.ndarray, ab_out: np.ndarray, truth: Truth) -> Score:
     hist, total = error_histogram(ab_out, truth.ab)
     cells = np.flatnonzero(hist.sum(axis=1))  # a photo covers a few dozen of the 225 cells: keep those
     return Score(psnr=psnr_capped(rgb_out, truth.rgb), ab_error=total / truth.L.size,
-                 colourfulness=colourfulness(rgb_out), cells=cells, hist=hist[cells].astype(np.int32))
+                 colourfulness=colourfulness(rgb_out), cells=cells, hist=hist[cells].astype(np.int32),
+                 hues=hue_counts(ab_out, truth.ab))
 
 
 def gray_rgb(L: np.ndarray) -> np.ndarray:
@@ -123,7 +128,8 @@ class Series:
     def per_image(self, cell_weights, truth_colourfulness) -> list:
         return [{"psnr": s.psnr, "ab_error": s.ab_error, "auc": auc_from_histogram(s.dense_hist),
                  "auc_rebalanced": auc_from_histogram(s.dense_hist, cell_weights),
-                 "colourfulness": s.colourfulness, "colourfulness_ratio": colourfulness_ratio(s.colourfulness, c)}
+                 "colourfulness": s.colourfulness, "colourfulness_ratio": colourfulness_ratio(s.colourfulness, c),
+                 **hue_rates(s.hues)}
                 for s, c in zip(self.scores, truth_colourfulness)]
 
     def summary(self, cell_weights, truth_colourfulness) -> dict:
@@ -133,7 +139,8 @@ class Series:
                 "ab_error": float(np.mean([s.ab_error for s in self.scores])),
                 "auc": auc_from_histogram(hist), "auc_rebalanced": auc_from_histogram(hist, cell_weights),
                 "colourfulness": float(np.mean(outputs)),
-                "colourfulness_ratio": colourfulness_ratio(outputs, truth_colourfulness)}
+                "colourfulness_ratio": colourfulness_ratio(outputs, truth_colourfulness),
+                **hue_rates([s.hues for s in self.scores])}
 
 
 @dataclass
@@ -202,12 +209,14 @@ class Evaluation:
 
     def table(self) -> str:
         """The summaries as a fixed-width text table."""
-        rows = [("output", "T", "PSNR dB", "ab err", "AuC %", "AuC rebal %", "colourful. ratio")]
+        rows = [("output", "T", "PSNR dB", "ab err", "AuC %", "AuC rebal %", "colourful. ratio", "green->green %",
+                 "blue->blue %")]
         for label, by_t in self.summaries().items():
             for t, s in by_t.items():
                 rows.append((label + (" (ab = 0)" if label == BASELINE else ""), "-" if t is None else f"{t:g}",
                              f"{s['psnr']:.2f}", f"{s['ab_error']:.2f}", f"{s['auc']:.2f}", f"{s['auc_rebalanced']:.2f}",
-                             f"{s['colourfulness_ratio']:.2f}"))
+                             f"{s['colourfulness_ratio']:.2f}", f"{s['green_as_green']:.1f}",
+                             f"{s['blue_as_blue']:.1f}"))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
                  for r in rows]

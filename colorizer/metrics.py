@@ -115,3 +115,40 @@ def colourfulness_ratio(rgb_pred_colourfulness, rgb_true_colourfulness) -> float
     """mean colourfulness of the outputs / mean colourfulness of the truths (1 = as colourful)."""
     truth = float(np.mean(rgb_true_colourfulness))
     return float(np.mean(rgb_pred_colourfulness)) / truth if truth > 0 else float("nan")
+
+
+# Hue agreement: the issue's visual check ("sky and water blue, foliage green where the truth has them")
+# as numbers. Written by hand: no library measures it. A truth pixel is clearly green at a* <= -8,
+# clearly blue at b* <= -8; the output agrees when its a* (b*) is <= -3 and has the opposite hue (red,
+# yellow) when >= +3. Olive or gray outputs are neither.
+HUE_TRUTH, HUE_OUTPUT = 8.0, 3.0
+HUE_KEYS = ("green_as_green", "green_as_red", "blue_as_blue", "blue_as_yellow")
+HUE_MIN_SHARE = 0.01  # a photo counts for a hue only where at least 1 % of its pixels have it
+
+
+def hue_counts(ab_pred: np.ndarray, ab_true: np.ndarray, rows_per_band: int = 256) -> np.ndarray:
+    """-> int64 [pixels, clearly green truth pixels, of those green / red in the output, clearly blue
+    truth pixels, of those blue / yellow in the output]."""
+    counts = np.zeros(7, dtype=np.int64)
+    for top in range(0, ab_true.shape[0], rows_per_band):
+        truth, pred = ab_true[top:top + rows_per_band], ab_pred[top:top + rows_per_band]
+        counts[0] += truth.shape[0] * truth.shape[1]
+        for channel, base in ((0, 1), (1, 4)):  # a* for green, b* for blue
+            has = truth[..., channel] <= -HUE_TRUTH
+            out = pred[..., channel][has]
+            counts[base:base + 3] += [has.sum(), (out <= -HUE_OUTPUT).sum(), (out >= HUE_OUTPUT).sum()]
+    return counts
+
+
+def hue_rates(counts: np.ndarray) -> dict:
+    """Per-photo hue_counts (n_photos, 7) -> {HUE_KEYS: % of the truth's green (blue) pixels shown green
+    (blue) or red (yellow)}, a mean over the photos with at least HUE_MIN_SHARE of that hue (nan if none)."""
+    counts = np.asarray(counts, dtype=np.float64).reshape(-1, 7)
+    out = {}
+    for name, base in (("green", 1), ("blue", 4)):
+        rows = counts[counts[:, base] >= HUE_MIN_SHARE * counts[:, 0]]
+        rows = rows[rows[:, base] > 0]
+        same, opposite = (100.0 * rows[:, base + k] / rows[:, base] for k in (1, 2))
+        out[f"{name}_as_{name}"] = float(same.mean()) if len(rows) else float("nan")
+        out[f"{name}_as_{'red' if name == 'green' else 'yellow'}"] = float(opposite.mean()) if len(rows) else float("nan")
+    return out

@@ -9,10 +9,11 @@ from colorizer.cli import main
 from colorizer.color import rgb_to_lab
 from colorizer.evaluate import Previews, evaluate, write_figures
 from colorizer.images import find_images, load_rgb
-from colorizer.metrics import (AUC_THRESHOLDS, ab_error, auc, auc_from_histogram, cell_rebalancing_weights,
-                               colourfulness, error_histogram, psnr, psnr_capped, rebalancing_pixel_weights)
+from colorizer.metrics import (AUC_THRESHOLDS, HUE_KEYS, ab_error, auc, auc_from_histogram, cell_rebalancing_weights,
+                               colourfulness, error_histogram, hue_counts, hue_rates, psnr, psnr_capped,
+                               rebalancing_pixel_weights)
 
-FIGURE_KEYS = {"psnr", "ab_error", "auc", "auc_rebalanced", "colourfulness", "colourfulness_ratio"}
+FIGURE_KEYS = {"psnr", "ab_error", "auc", "auc_rebalanced", "colourfulness", "colourfulness_ratio", *HUE_KEYS}
 
 
 def random_ab(shape, seed=0):
@@ -78,6 +79,28 @@ def test_banded_psnr_and_colourfulness_match_the_plain_formulas():
 def colorizer(tiny_model):
     weights, name = tiny_model
     return Colorizer.load(weights / f"{name}.safetensors", device="cpu")
+
+
+def test_hue_agreement_counts_green_and_blue_pixels_of_the_truth():
+    truth = np.zeros((100, 10, 2), np.float32)
+    truth[:40] = [-20, 25]  # foliage: 40 % of the pixels
+    truth[40:70] = [0, -30]  # sky: 30 %
+    pred = np.zeros_like(truth)  # gray: neither hue
+    pred[:10] = [-5, 20]  # green
+    pred[10:20] = [10, 20]  # red-brown
+    pred[40:70:3] = [0, -4]  # every third sky row blue, the others gray (olive-free, hueless)
+    pred[41:70:3] = [0, 6]  # and yellow
+    counts = hue_counts(pred, truth, rows_per_band=7)
+    assert counts.tolist() == [1000, 400, 100, 100, 300, 100, 100]
+    rates = hue_rates(counts)
+    assert rates == pytest.approx({"green_as_green": 25, "green_as_red": 25, "blue_as_blue": 100 / 3,
+                                   "blue_as_yellow": 100 / 3})
+    # a photo in which green covers under 1 % does not count for green; one without blue gives nan
+    sparse = hue_counts(np.full((200, 10, 2), -9, np.float32), np.pad(truth[:1, :1], ((0, 199), (0, 9), (0, 0))))
+    assert sparse[1] == 1
+    assert hue_rates(np.stack([counts, sparse]))["green_as_green"] == pytest.approx(25)
+    assert np.isnan(hue_rates(sparse)["green_as_green"]) and np.isnan(hue_rates(sparse)["blue_as_blue"])
+    assert hue_rates(hue_counts(np.zeros_like(truth), truth)) == {k: 0 for k in HUE_KEYS}  # the gray baseline
 
 
 def test_gray_baseline_error_is_the_mean_ab_magnitude(photo_dir, colorizer):
