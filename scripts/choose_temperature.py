@@ -35,7 +35,8 @@ def main():
         r, met = choose(m, base, a.psnr_margin, a.min_colourfulness)
         note = "" if met else "  (no T met the constraints: highest PSNR taken)"
         print(f"{m['id']}: T = {r['temperature']:g}  PSNR {r['psnr']:.2f}  AuC rebal {r['auc_rebalanced']:.2f}  "
-              f"colourfulness {r['colourfulness_ratio']:.2f}{note}")
+              f"colourfulness {r['colourfulness_ratio']:.2f}  green->green {r.get('green_as_green', float('nan')):.1f} %  "
+              f"blue->blue {r.get('blue_as_blue', float('nan')):.1f} %{note}")
 
 
 if __name__ == "__main__":

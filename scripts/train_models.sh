@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # How the three shipped models were trained on this 2-core CPU machine: a shared run without rebalancing
-# (1700 steps), a warm restart of its best checkpoint (2400 steps, lower peak lr) that is the Natural
-# model, then one fine-tune of that per lambda (1000 steps each, run side by side with a thread each).
-# Every stage is resumable: run the script again and each run continues where it stopped.
+# (1700 steps), a warm restart of its best checkpoint (2400 steps, lower peak lr), then one fine-tune of
+# that per lambda with soft-encoded targets (1000 steps each; Natural and Balanced side by side with a
+# thread each, then Vivid with both threads). Every stage is resumable: run the script again and each
+# run continues where it stopped. (Session 3 started the fine-tunes from weights/natural.safetensors of
+# commit f192aff, the fp16 copy of base2/best.pt, as base2's checkpoints were gone: --init takes either.)
 #   DATA=../shared/photos RUNS=/work/runs scripts/train_models.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +20,8 @@ stage() {  # stage RUN_DIR ARGS...: start the run, or resume it if it has a chec
 
 stage "$RUNS/base" "${common[@]}" --steps 1700 --lambda 1 --lr 2e-3 --threads 2
 stage "$RUNS/base2" "${common[@]}" --steps 2400 --lambda 1 --lr 1e-3 --warmup 50 --threads 2 --init "$RUNS/base/best.pt"
-tune=("${common[@]}" --steps 1000 --lr 5e-4 --warmup 30 --threads 1 --init "$RUNS/base2/best.pt")
-OMP_NUM_THREADS=1 stage "$RUNS/vivid2" "${tune[@]}" --lambda 0.5 &
-OMP_NUM_THREADS=1 stage "$RUNS/balanced2" "${tune[@]}" --lambda 0.8 &
+tune=("${common[@]}" --soft --steps 1000 --lr 5e-4 --warmup 30 --init "$RUNS/base2/best.pt")
+OMP_NUM_THREADS=1 stage "$RUNS/natural-soft" "${tune[@]}" --lambda 1 --threads 1 &
+OMP_NUM_THREADS=1 stage "$RUNS/balanced-soft" "${tune[@]}" --lambda 0.8 --threads 1 &
 wait
+stage "$RUNS/vivid-soft" "${tune[@]}" --lambda 0.5 --threads 2
