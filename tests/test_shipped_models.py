@@ -31,21 +31,34 @@ def test_three_models_ship_with_cards():
         assert Path(c["path"]).stat().st_size < 8_000_000  # fp16, a few MB
 
 
-# The shipped models (3200-4200 steps on 2 CPU cores) turn these trees olive (a* -1.4 to +0.6), not
-# green, and only Vivid gets the hazy sky blue: issue 4 stays open. strict: once they pass, this marker
-# must go.
+def colorize_print(name, china, temperature=None):
+    """A black-and-white print of the photo, colorized at the card's default T -> Lab (H, W, 3)."""
+    model = Colorizer.load(WEIGHTS / f"{name}.safetensors", device="cpu")
+    gray = np.repeat(np.round(china.mean(-1))[..., None], 3, -1).astype(np.uint8)
+    lab = rgb_to_lab(model.colorize(gray, temperature))
+    assert lab.shape == china.shape
+    assert np.abs(lab[..., 0] - rgb_to_lab(gray)[..., 0]).mean() < 1.5, "lightness changed"
+    return lab
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_model_puts_colour_on_a_photo_and_comes_closer_to_it_than_gray(name, china):
+    lab = colorize_print(name, china)
+    assert np.hypot(lab[..., 1], lab[..., 2]).mean() > 3, "output is nearly gray"
+    truth = rgb_to_lab(china)[..., 1:]
+    model_error = np.linalg.norm(lab[..., 1:] - truth, axis=-1).mean()
+    assert model_error < np.linalg.norm(truth, axis=-1).mean()  # the gray print's error
+
+
+# Not yet: the shipped models (4200-5200 steps on 2 CPU cores) turn these trees olive, not green, and
+# the hazy sky is blue only in Vivid: issue 4 stays open. strict: once a model passes, its marker must go.
 @pytest.mark.xfail(strict=True, reason="trees olive, not green (see docs/models.md)")
 @pytest.mark.parametrize("name", SHIPPED)
 def test_model_colours_sky_blue_and_trees_green(name, china):
-    model = Colorizer.load(WEIGHTS / f"{name}.safetensors", device="cpu")
-    gray = np.repeat(np.round(china.mean(-1))[..., None], 3, -1).astype(np.uint8)  # a black-and-white print
-    lab = rgb_to_lab(model.colorize(gray))
-    assert lab.shape == china.shape
+    lab = colorize_print(name, china)
     a, b = lab[..., 1], lab[..., 2]
-    assert np.hypot(a, b).mean() > 3, "output is nearly gray"
     assert b[SKY].mean() < -2, "sky not blue"
     assert a[TREES].mean() < -2, "trees not green"
-    assert np.abs(lab[..., 0] - rgb_to_lab(gray)[..., 0]).mean() < 1.5, "lightness changed"
     # where the scene has colour, closer to the true colours than the gray baseline
     truth = rgb_to_lab(china)[..., 1:]
     for region in (SKY, TREES):
