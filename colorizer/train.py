@@ -146,6 +146,14 @@ def set_threads(cfg: TrainConfig, ddp: bool, device: torch.device) -> None:
         torch.set_num_threads(max(1, cores // int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
 
 
+def leave_stopping_to_the_main_process(_worker_id: int) -> None:
+    """worker_init_fn of the loader's workers. SIGTERM sent to the whole process group (`pkill -f`,
+    `kill -- -PGID`, a job scheduler) would kill a worker mid-step, and the main process would die of
+    that with a traceback instead of stopping cleanly after the step. The main process stops on it and
+    then shuts its workers down itself (Ctrl-C needs nothing: torch's workers ignore it already)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 class StopFlag:
     """Set by SIGTERM or Ctrl-C, read at the end of a step: the run stops between steps, so the final
     checkpoint is a consistent one (a second Ctrl-C interrupts at once). The previous handlers come
@@ -252,6 +260,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     # uninterrupted one (the crops themselves are seeded by sample number)
     loader = DataLoader(data, batch_sampler=StepBatches(step, cfg.steps, cfg.batch), num_workers=cfg.workers,
                         persistent_workers=False, prefetch_factor=4 if cfg.workers else None,
+                        worker_init_fn=leave_stopping_to_the_main_process,
                         generator=torch.Generator().manual_seed(cfg.seed + rank))
     log_path = run / "metrics.csv"
     if master and resume and log_path.exists():

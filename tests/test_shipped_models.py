@@ -50,7 +50,7 @@ def test_model_puts_colour_on_a_photo_and_comes_closer_to_it_than_gray(name, chi
     assert model_error < np.linalg.norm(truth, axis=-1).mean()  # the gray print's error
 
 
-# Not yet: the shipped models (4200-5200 steps on 2 CPU cores) turn these trees olive, not green, and
+# Not yet: the shipped models (4000-4200 steps on 2 CPU cores) turn these trees olive, not green, and
 # the hazy sky is blue only in Vivid: issue 4 stays open. strict: once a model passes, its marker must go.
 @pytest.mark.xfail(strict=True, reason="trees olive, not green (see docs/models.md)")
 @pytest.mark.parametrize("name", SHIPPED)

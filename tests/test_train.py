@@ -4,6 +4,8 @@ import json
 import os
 import signal
 import subprocess
+import sys
+import time
 import types
 
 import numpy as np
@@ -303,3 +305,25 @@ def test_a_run_can_start_from_a_shipped_model_and_its_card_keeps_the_earlier_sta
     assert card["training"]["total_steps"] == 6
     with pytest.raises(SystemExit, match="width 8 .* width 16"):
         train(tiny_config(photo_dir, tmp_path / "wide", width=16, init=str(shipped)))
+
+
+def test_sigterm_to_the_whole_process_group_stops_cleanly(photo_dir, tmp_path):
+    """`pkill -f`, `kill -- -PGID` or a job scheduler signal the loader's worker process too: the run
+    still stops after a step, writes its checkpoint and exits 0, without a traceback."""
+    run = tmp_path / "run"
+    code = ("from colorizer.train import TrainConfig, train; "
+            f"train(TrainConfig(data={str(photo_dir)!r}, run={str(run)!r}, steps=100000, width=8, activation='relu', "
+            "crop=32, batch=2, min_side=48, max_side=96, photo_side=128, warmup=2, workers=1, seed=5, threads=1))")
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stderr=subprocess.PIPE, text=True)
+    try:
+        while "steps 0 -> 100000" not in (line := proc.stderr.readline()):
+            assert line, "the run ended before it started training"
+        time.sleep(2)  # the loader's worker is up and the loop is running
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "stopped at step" in err
+    assert torch.load(run / "ckpt.pt", weights_only=True)["step"] > 0
