@@ -7,7 +7,7 @@ import torch
 
 from .bins import ABBins
 from .model import UNet, UNetConfig
-from .weights import save_model
+from .weights import read_card, save_model
 
 
 def lineage(ckpt: dict, path) -> list:
@@ -25,8 +25,8 @@ def lineage(ckpt: dict, path) -> list:
             stages.append({"checkpoint": path, "missing": True})
             return stages[::-1]
         if Path(path).suffix == ".safetensors":  # a shipped model: its card holds the earlier stages
-            card = json.loads(Path(path).with_suffix(".json").read_text())
-            return card["training"].get("stages", []) + [{"model": str(path)}] + stages[::-1]
+            earlier = read_card(path).get("training", {}).get("stages", [])
+            return earlier + [{"model": str(path)}] + stages[::-1]
         ckpt = torch.load(path, weights_only=True)
 
 

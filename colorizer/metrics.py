@@ -122,7 +122,8 @@ def colourfulness_ratio(rgb_pred_colourfulness, rgb_true_colourfulness) -> float
 # clearly blue at b* <= -8; the output agrees when its a* (b*) is <= -3 and has the opposite hue (red,
 # yellow) when >= +3. Olive or gray outputs are neither.
 HUE_TRUTH, HUE_OUTPUT = 8.0, 3.0
-HUE_KEYS = ("green_as_green", "green_as_red", "blue_as_blue", "blue_as_yellow")
+HUES = (("green", "red", 1), ("blue", "yellow", 4))  # hue, its opposite, its offset in hue_counts
+HUE_KEYS = tuple(f"{hue}_as_{shown}" for hue, opposite, _ in HUES for shown in (hue, opposite))
 HUE_MIN_SHARE = 0.01  # a photo counts for a hue only where at least 1 % of its pixels have it
 
 
@@ -145,10 +146,8 @@ def hue_rates(counts: np.ndarray) -> dict:
     (blue) or red (yellow)}, a mean over the photos with at least HUE_MIN_SHARE of that hue (nan if none)."""
     counts = np.asarray(counts, dtype=np.float64).reshape(-1, 7)
     out = {}
-    for name, base in (("green", 1), ("blue", 4)):
-        rows = counts[counts[:, base] >= HUE_MIN_SHARE * counts[:, 0]]
-        rows = rows[rows[:, base] > 0]
-        same, opposite = (100.0 * rows[:, base + k] / rows[:, base] for k in (1, 2))
-        out[f"{name}_as_{name}"] = float(same.mean()) if len(rows) else float("nan")
-        out[f"{name}_as_{'red' if name == 'green' else 'yellow'}"] = float(opposite.mean()) if len(rows) else float("nan")
+    for hue, opposite, base in HUES:
+        rows = counts[(counts[:, base] >= HUE_MIN_SHARE * counts[:, 0]) & (counts[:, base] > 0)]
+        for shown, k in ((hue, 1), (opposite, 2)):
+            out[f"{hue}_as_{shown}"] = float(np.mean(100.0 * rows[:, base + k] / rows[:, base])) if len(rows) else float("nan")
     return out

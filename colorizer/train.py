@@ -81,12 +81,12 @@ def load_init(path: str, cfg: TrainConfig) -> dict:
         return torch.load(path, weights_only=True)
     from .weights import ModelError, load_model
     try:
-        model, bins, card = load_model(path)
+        model, bins, _card = load_model(path)
     except ModelError as e:
         raise SystemExit(f"--init: {e}")
-    arch = card["architecture"]
-    if (arch.get("width"), arch.get("activation")) != (cfg.width, cfg.activation):
-        raise SystemExit(f"--init: {path} has width {arch.get('width')} and {arch.get('activation')}; this run "
+    arch = model.config_dict()
+    if (arch["width"], arch["activation"]) != (cfg.width, cfg.activation):
+        raise SystemExit(f"--init: {path} has width {arch['width']} and {arch['activation']}; this run "
                          f"asks for width {cfg.width} and {cfg.activation} (give --width and --activation)")
     return {"model": model.state_dict(), "bins": bins.to_dict()}
 

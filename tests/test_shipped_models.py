@@ -31,11 +31,11 @@ def test_three_models_ship_with_cards():
         assert Path(c["path"]).stat().st_size < 8_000_000  # fp16, a few MB
 
 
-def colorize_print(name, china, temperature=None):
+def colorize_print(name, china):
     """A black-and-white print of the photo, colorized at the card's default T -> Lab (H, W, 3)."""
     model = Colorizer.load(WEIGHTS / f"{name}.safetensors", device="cpu")
     gray = np.repeat(np.round(china.mean(-1))[..., None], 3, -1).astype(np.uint8)
-    lab = rgb_to_lab(model.colorize(gray, temperature))
+    lab = rgb_to_lab(model.colorize(gray))
     assert lab.shape == china.shape
     assert np.abs(lab[..., 0] - rgb_to_lab(gray)[..., 0]).mean() < 1.5, "lightness changed"
     return lab

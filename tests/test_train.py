@@ -311,9 +311,8 @@ def test_sigterm_to_the_whole_process_group_stops_cleanly(photo_dir, tmp_path):
     """`pkill -f`, `kill -- -PGID` or a job scheduler signal the loader's worker process too: the run
     still stops after a step, writes its checkpoint and exits 0, without a traceback."""
     run = tmp_path / "run"
-    code = ("from colorizer.train import TrainConfig, train; "
-            f"train(TrainConfig(data={str(photo_dir)!r}, run={str(run)!r}, steps=100000, width=8, activation='relu', "
-            "crop=32, batch=2, min_side=48, max_side=96, photo_side=128, warmup=2, workers=1, seed=5, threads=1))")
+    cfg = tiny_config(photo_dir, run, steps=100000, workers=1, threads=1)
+    code = f"from colorizer.train import TrainConfig, train; train({cfg!r})"
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stderr=subprocess.PIPE, text=True)
     try:
         while "steps 0 -> 100000" not in (line := proc.stderr.readline()):
