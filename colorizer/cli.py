@@ -89,7 +89,7 @@ def cmd_figures(a):
     except ModelError as e:
         sys.exit(f"colorizer: {e}")
     if a.runs:
-        paths.append(write_training_curves(a.runs, a.out))
+        paths.append(write_training_curves(a.runs, a.out, x=a.x, name=a.name))
     for path in paths:
         print(f"wrote {path}")
 
@@ -165,6 +165,10 @@ def main(argv=None):
                    "prior, rebalancing weights)")
     f.add_argument("--out", required=True, metavar="DIR", help="output folder")
     f.add_argument("--runs", nargs="+", metavar="RUN_DIR", help="run folders whose metrics.csv to plot")
+    f.add_argument("--x", choices=("step", "crops", "minutes"), default="step",
+                   help="the curves' x axis: optimiser steps, crops seen (to compare batch sizes) or minutes "
+                   "of training (to compare costs per step)")
+    f.add_argument("--name", default="training_curves.png", help="file name of the curves figure")
     f.set_defaults(func=cmd_figures)
 
     a = p.parse_args(argv)

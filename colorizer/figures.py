@@ -8,9 +8,11 @@ From the model card's "bins" (no weights are loaded):
 - rebalancing_weights.png: Zhang et al.'s w = ((1 - lambda) p + lambda / Q)^-1 for several lambda,
   normalised so that the p-weighted mean of w is 1.
 From each run's metrics.csv (--runs): training_curves.png, the smoothed training loss and every val_*
-column against the step.
+column against the step, or (--x) against the crops seen (runs with different batch sizes) or the
+minutes of training (runs with different costs per step).
 """
 import csv
+import json
 import sys
 from pathlib import Path
 
@@ -154,17 +156,42 @@ def _run_labels(runs) -> list:
     return [f"{Path(r).resolve().parent.name}/{n}" if names.count(n) > 1 else n for r, n in zip(runs, names)]
 
 
-def write_training_curves(runs, out_dir, smooth_frac: float = 0.02) -> Path:
-    """training_curves.png: loss (raw, faint; smoothed over ~2% of the steps) and every val_* column."""
+X_AXES = {"step": "step", "crops": "crops seen (thousands)", "minutes": "training time (min)"}
+
+
+def x_values(run_dir, metrics: dict, x: str):
+    """A function step -> x for one run: the step itself, crops seen (step x batch x processes, from the
+    run's config.json) or minutes (the run's logged elapsed_s, validation and checkpoints included)."""
+    if x == "step":
+        return lambda steps: steps
+    if x == "crops":
+        cfg = json.loads((Path(run_dir) / "config.json").read_text())
+        per_step = cfg["batch"] * cfg.get("processes", 1)
+        return lambda steps: steps * per_step / 1000
+    if x == "minutes":
+        if "elapsed_s" not in metrics:
+            raise ValueError("its metrics.csv has no elapsed_s column")
+        logged_steps, elapsed = metrics["elapsed_s"]
+        return lambda steps: np.interp(steps, logged_steps, elapsed) / 60
+    raise ValueError(f"x must be one of {', '.join(X_AXES)}, not {x!r}")
+
+
+def write_training_curves(runs, out_dir, smooth_frac: float = 0.02, x: str = "step",
+                          name: str = "training_curves.png") -> Path:
+    """`name` (a PNG): loss (raw, faint; smoothed over ~2% of the steps) and every val_* column, against
+    the step, the crops seen or the minutes of training (`x`)."""
+    if x not in X_AXES:
+        raise ValueError(f"x must be one of {', '.join(X_AXES)}, not {x!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = []
     for run, label in zip(runs, _run_labels(runs)):
         try:
-            data.append((label, read_metrics(run)))
-        except OSError as e:
+            metrics = read_metrics(run)
+            data.append((label, metrics, x_values(run, metrics, x)))
+        except (OSError, KeyError, ValueError) as e:
             print(f"skipping run {run}: {e}", file=sys.stderr)
-    val_cols = sorted({c for _, d in data for c in d if c.startswith("val_")},
+    val_cols = sorted({c for _, d, _ in data for c in d if c.startswith("val_")},
                       key=lambda c: list(VAL_UNITS).index(c) if c in VAL_UNITS else len(VAL_UNITS))
     panels = ["loss"] + val_cols
     ncols = min(3, len(panels))
@@ -173,16 +200,17 @@ def write_training_curves(runs, out_dir, smooth_frac: float = 0.02) -> Path:
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True).ravel()  # steps line up across panels
     colours = [f"C{i % 10}" for i in range(len(data))]
     for ax, col in zip(axes, panels):
-        for (label, d), colour in zip(data, colours):
+        for (label, d, to_x), colour in zip(data, colours):
             if col not in d:
                 continue
             steps, values = d[col]
+            steps = to_x(steps)
             if col == "loss":
                 ax.plot(steps, values, color=colour, alpha=0.2, lw=0.6)
                 values = smooth(values, round(smooth_frac * len(values)))
             ax.plot(steps, values, color=colour, lw=1.2, marker="o" if col != "loss" else None, ms=2.5,
                     label=label)
-        ax.set_xlabel("step")
+        ax.set_xlabel(X_AXES[x])
         ax.tick_params(labelbottom=True)  # sharex hides them above a blank panel
         ax.set_ylabel("training loss (smoothed)" if col == "loss" else VAL_UNITS.get(col, col))
         ax.set_title(col, fontsize=9)
@@ -191,6 +219,6 @@ def write_training_curves(runs, out_dir, smooth_frac: float = 0.02) -> Path:
         ax.set_axis_off()
     if data:
         axes[0].legend(fontsize=7)
-    path = out / "training_curves.png"
+    path = out / name
     fig.savefig(path)
     return path

@@ -4,7 +4,7 @@ from PIL import Image
 
 from colorizer.bins import GRID, N_CELLS, ABBins, rebalance_weights
 from colorizer.cli import main
-from colorizer.figures import class_palette, model_bins, on_grid, read_metrics, smooth
+from colorizer.figures import class_palette, model_bins, on_grid, read_metrics, smooth, x_values
 
 METRICS = """step,elapsed_s,lr,loss,crops_per_s,val_loss,val_psnr,val_ab_err,val_auc,val_auc_rebal
 1,1.0,0.001,4.5,10,,,,,
@@ -69,6 +69,25 @@ def test_training_curves_from_runs(tmp_path, capsys):
     main(["figures", "--runs", str(run), str(tmp_path / "no_such_run"), "--out", str(out)])
     assert "no_such_run" in capsys.readouterr().err
     assert_png(out / "training_curves.png")
+
+
+def test_curves_against_crops_and_minutes(tmp_path, capsys):
+    run = tmp_path / "run_b"
+    run.mkdir()
+    (run / "metrics.csv").write_text(METRICS)
+    (run / "config.json").write_text('{"batch": 16, "processes": 2}')
+    m = read_metrics(run)
+    steps = np.array([2, 4])
+    np.testing.assert_allclose(x_values(run, m, "crops")(steps), [0.064, 0.128])  # thousands of crops
+    np.testing.assert_allclose(x_values(run, m, "minutes")(steps), [2.0 / 60, 4.0 / 60])
+    no_config = tmp_path / "run_c"  # a run folder without config.json is skipped, with a message
+    no_config.mkdir()
+    (no_config / "metrics.csv").write_text(METRICS)
+    out = tmp_path / "figs"
+    main(["figures", "--runs", str(run), str(no_config), "--out", str(out), "--x", "crops", "--name", "by_crops.png"])
+    assert "run_c" in capsys.readouterr().err
+    assert_png(out / "by_crops.png")
+    assert not (out / "training_curves.png").exists()
 
 
 def test_figures_needs_model_or_runs(tmp_path):
