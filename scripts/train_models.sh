@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# How the three shipped models were trained on this 2-core CPU machine: a shared run without rebalancing
-# (1700 steps), a warm restart of its best checkpoint (2400 steps, lower peak lr), then one fine-tune of
-# that per lambda with soft-encoded targets (1000 steps each; Natural and Balanced side by side with a
-# thread each, then Vivid with both threads). Every stage is resumable: run the script again and each
-# run continues where it stopped. (Session 3 started the fine-tunes from weights/natural.safetensors of
-# commit f192aff, the fp16 copy of base2/best.pt, as base2's checkpoints were gone: --init takes either.)
+# How the three shipped models were trained on this 2-core CPU machine, all from one lineage without
+# rebalancing until the last stage:
+#   1. base: from scratch, lambda 1 (1700 steps, best at 1600);
+#   2. base2: a warm restart of its best at a lower peak lr (2400 steps, best at 1600);
+#   3. natural-soft: a fine-tune of that with soft-encoded targets (1000 steps);
+#   4. long: a warm restart of that, soft targets, cosine over 3000 steps. Natural is its best checkpoint
+#      (lowest val loss); its last checkpoint (final.pt) is where the rebalanced fine-tunes start;
+#   5. one fine-tune per lambda of long's final.pt (800 steps each, side by side with a thread each).
+# Every stage is resumable: run the script again and each run continues where it stopped. Sessions 3-5
+# started stages 3 and 4 from the fp16 copies of the previous stage in weights/ (commits f192aff and
+# f9e1db7), as run folders were not always kept: --init takes either a checkpoint or a shipped model.
+# Session 4 started stage 4 as a 6000-step schedule and session 5 shortened it to 3000 at step 1256
+# (`--resume --steps 3000`); this script gives the 3000 from the start.
 #   DATA=../shared/photos RUNS=/work/runs scripts/train_models.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,8 +27,19 @@ stage() {  # stage RUN_DIR ARGS...: start the run, or resume it if it has a chec
 
 stage "$RUNS/base" "${common[@]}" --steps 1700 --lambda 1 --lr 2e-3 --threads 2
 stage "$RUNS/base2" "${common[@]}" --steps 2400 --lambda 1 --lr 1e-3 --warmup 50 --threads 2 --init "$RUNS/base/best.pt"
-tune=("${common[@]}" --soft --steps 1000 --lr 5e-4 --warmup 30 --init "$RUNS/base2/best.pt")
-OMP_NUM_THREADS=1 stage "$RUNS/natural-soft" "${tune[@]}" --lambda 1 --threads 1 &
-OMP_NUM_THREADS=1 stage "$RUNS/balanced-soft" "${tune[@]}" --lambda 0.8 --threads 1 &
+stage "$RUNS/natural-soft" "${common[@]}" --soft --steps 1000 --lambda 1 --lr 5e-4 --warmup 30 --threads 2 \
+  --init "$RUNS/base2/best.pt"
+stage "$RUNS/long" "${common[@]}" --soft --steps 3000 --lambda 1 --lr 1e-3 --warmup 50 --threads 2 \
+  --init "$RUNS/natural-soft/best.pt"
+[ -f "$RUNS/long/final.pt" ] || cp "$RUNS/long/ckpt.pt" "$RUNS/long/final.pt"  # ckpt.pt moves if long is resumed
+tune=("${common[@]}" --soft --steps 800 --lr 5e-4 --warmup 30 --init "$RUNS/long/final.pt" --threads 1)
+OMP_NUM_THREADS=1 stage "$RUNS/balanced-long" "${tune[@]}" --lambda 0.8 &
+OMP_NUM_THREADS=1 stage "$RUNS/vivid-long" "${tune[@]}" --lambda 0.5 &
 wait
-stage "$RUNS/vivid-soft" "${tune[@]}" --lambda 0.5 --threads 2
+$py -m colorizer export "$RUNS/balanced-long" --name balanced --title Balanced --temperature 1 \
+  --description "Moderate rebalancing (lambda 0.8): livelier than Natural, calmer than Vivid."
+# Vivid: the last checkpoint, not best.pt (step 200): better on every full-resolution val figure at every T
+$py -m colorizer export "$RUNS/vivid-long" --name vivid --title Vivid --temperature 1 --checkpoint ckpt.pt \
+  --description "Strong rebalancing (lambda 0.5): saturated colour, rarer hues; can overshoot."
+$py -m colorizer export "$RUNS/long" --name natural --title Natural --temperature 1 \
+  --description "No rebalancing: calm, realistic colour; safest on any landscape."

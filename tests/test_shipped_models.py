@@ -50,10 +50,14 @@ def test_model_puts_colour_on_a_photo_and_comes_closer_to_it_than_gray(name, chi
     assert model_error < np.linalg.norm(truth, axis=-1).mean()  # the gray print's error
 
 
-# Not yet: the shipped models (4000-4200 steps on 2 CPU cores) turn these trees olive, not green, and
-# the hazy sky is blue only in Vivid: issue 4 stays open. strict: once a model passes, its marker must go.
-@pytest.mark.xfail(strict=True, reason="trees olive, not green (see docs/models.md)")
-@pytest.mark.parametrize("name", SHIPPED)
+# Vivid colours this hazy sky blue and the trees green. Natural and Balanced (5600 and 7600 steps on 2 CPU
+# cores) get the trees green (Balanced) or nearly (Natural) but leave the pale sky gray (b* -0.4 and
+# -1.1 at T = 1): not yet, and issue 4 stays open. strict: once a model passes, its marker must go.
+HAZY_SKY_GRAY = pytest.mark.xfail(strict=True, reason="hazy sky left gray (see docs/models.md)")
+
+
+@pytest.mark.parametrize("name", [pytest.param("natural", marks=HAZY_SKY_GRAY),
+                                  pytest.param("balanced", marks=HAZY_SKY_GRAY), "vivid"])
 def test_model_colours_sky_blue_and_trees_green(name, china):
     lab = colorize_print(name, china)
     a, b = lab[..., 1], lab[..., 2]
