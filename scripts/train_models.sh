@@ -31,7 +31,8 @@ stage "$RUNS/natural-soft" "${common[@]}" --soft --steps 1000 --lambda 1 --lr 5e
   --init "$RUNS/base2/best.pt"
 stage "$RUNS/long" "${common[@]}" --soft --steps 3000 --lambda 1 --lr 1e-3 --warmup 50 --threads 2 \
   --init "$RUNS/natural-soft/best.pt"
-[ -f "$RUNS/long/final.pt" ] || cp "$RUNS/long/ckpt.pt" "$RUNS/long/final.pt"  # ckpt.pt moves if long is resumed
+# long's last checkpoint, kept apart: ckpt.pt moves on if long is ever resumed with more steps
+[ -f "$RUNS/long/final.pt" ] || cp "$RUNS/long/ckpt.pt" "$RUNS/long/final.pt"
 tune=("${common[@]}" --soft --steps 800 --lr 5e-4 --warmup 30 --init "$RUNS/long/final.pt" --threads 1)
 OMP_NUM_THREADS=1 stage "$RUNS/balanced-long" "${tune[@]}" --lambda 0.8 &
 OMP_NUM_THREADS=1 stage "$RUNS/vivid-long" "${tune[@]}" --lambda 0.5 &
