@@ -117,6 +117,9 @@ def main(argv=None):
     t.add_argument("--lr", type=float)
     t.add_argument("--warmup", type=int)
     t.add_argument("--soft", action="store_true", default=None, help="soft-encoded targets")
+    t.add_argument("--rotate", type=float, help="augmentation: turn crops by up to this many degrees")
+    t.add_argument("--tone", type=float, help="augmentation: bend the input lightness by a gamma in "
+                   "[exp(-TONE), exp(TONE)]")
     t.add_argument("--val-every", dest="val_every", type=int)
     t.add_argument("--val-temperature", dest="val_temperature", type=float)
     t.add_argument("--ckpt-minutes", dest="ckpt_minutes", type=float)

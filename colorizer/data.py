@@ -1,9 +1,11 @@
-"""Training crops: random multi-scale crops and flips of every photo under a folder.
+"""Training crops: random multi-scale crops and flips of every photo under a folder, optionally rotated
+by a few degrees and with the lightness re-toned (augmentations that keep every pixel's true colour).
 
 Photos are decoded once and kept in memory at a bounded size. Sample number i of rank r is drawn from
 a generator seeded by (seed, r, i), so a resumed run sees exactly the crops it would have seen, every
 rank sees different ones, and DataLoader workers need no shared random state.
 """
+import math
 import sys
 
 import numpy as np
@@ -51,11 +53,21 @@ def lab_tensors(rgb: np.ndarray, bins: ABBins):
 
 class RandomCrops(Dataset):
     """Sample i: a random photo, rescaled so its longer side lies in [min_side, max_side] (and its shorter
-    side covers the crop), a random crop x crop window of it, flipped left-right half of the time."""
+    side covers the crop), a random crop x crop window of it, flipped left-right half of the time.
 
-    def __init__(self, photos, bins: ABBins, crop=128, min_side=192, max_side=384, seed=0, rank=0):
+    Augmentations, off by default (0), that leave the targets the photo's true colours:
+    rotate: the window turned by an angle in [-rotate, rotate] degrees (a larger square is cut, turned
+        about its centre and its middle kept, so no corner is empty);
+    tone: the network's input L bent by a gamma exp(u), u in [-tone, tone] (a B&W print's tone curve
+        is not the colour photo's L; the ab targets stay those of the true L).
+    Their random numbers are drawn only when they are on, so with both off the crops are those of
+    earlier versions and runs started before they existed resume exactly."""
+
+    def __init__(self, photos, bins: ABBins, crop=128, min_side=192, max_side=384, seed=0, rank=0,
+                 rotate=0.0, tone=0.0):
         self.photos, self.bins, self.crop = photos, bins, crop
         self.min_side, self.max_side, self.seed, self.rank = min_side, max_side, seed, rank
+        self.rotate, self.tone = rotate, tone
 
     def __len__(self):
         return 2 ** 62
@@ -65,14 +77,30 @@ class RandomCrops(Dataset):
         rgb = self.photos[rng.integers(len(self.photos))]
         h, w = rgb.shape[:2]
         longer = rng.uniform(self.min_side, self.max_side)
-        scale = max(longer / max(h, w), self.crop / min(h, w))
-        nh, nw = max(self.crop, round(h * scale)), max(self.crop, round(w * scale))
+        if self.rotate:
+            # drawn ahead of the window so the window can be cut large enough for the turn
+            angle = rng.uniform(-self.rotate, self.rotate)
+            t = math.radians(abs(angle))
+            window = math.ceil(self.crop * (math.cos(t) + math.sin(t)))
+        else:
+            window = self.crop
+        scale = max(longer / max(h, w), window / min(h, w))
+        nh, nw = max(window, round(h * scale)), max(window, round(w * scale))
         im = Image.fromarray(rgb).resize((nw, nh), Image.Resampling.BILINEAR)
-        top, left = rng.integers(nh - self.crop + 1), rng.integers(nw - self.crop + 1)
-        patch = np.asarray(im)[top:top + self.crop, left:left + self.crop]
+        top, left = rng.integers(nh - window + 1), rng.integers(nw - window + 1)
+        if self.rotate:
+            turned = im.crop((left, top, left + window, top + window)).rotate(angle, Image.Resampling.BILINEAR)
+            m = (window - self.crop) // 2
+            patch = np.asarray(turned)[m:m + self.crop, m:m + self.crop]
+        else:
+            patch = np.asarray(im)[top:top + self.crop, left:left + self.crop]
         if rng.random() < 0.5:
             patch = patch[:, ::-1]
-        return lab_tensors(np.ascontiguousarray(patch), self.bins)
+        L, ab, target = lab_tensors(np.ascontiguousarray(patch), self.bins)
+        if self.tone:
+            gamma = math.exp(rng.uniform(-self.tone, self.tone))
+            L = ((L + 1) / 2).clamp(0, 1) ** gamma * 2 - 1  # normalised L is L/50 - 1, so (L+1)/2 = L/100
+        return L, ab, target
 
 
 class StepBatches(Sampler):

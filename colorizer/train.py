@@ -56,6 +56,8 @@ class TrainConfig:
     soft: bool = False  # soft-encoded targets (5 nearest classes)
     min_side: int = 192  # crops come from the photo rescaled so its longer side is in [min, max]
     max_side: int = 384
+    rotate: float = 0.0  # augmentation: crops turned by up to this many degrees either way (0 = off)
+    tone: float = 0.0  # augmentation: input L bent by a gamma in [exp(-tone), exp(tone)] (0 = off)
     photo_side: int = 384  # photos are kept in memory at most this large
     val_side: int = 256
     val_every: int = 250
@@ -254,7 +256,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
               f"{world} process(es), steps {step} -> {cfg.steps}", file=sys.stderr)
     val_items = validation_set(load_photos(cfg.val, cfg.photo_side), bins, cfg.val_side) if cfg.val and master else []
 
-    data = RandomCrops(photos, bins, cfg.crop, cfg.min_side, cfg.max_side, cfg.seed, rank)
+    data = RandomCrops(photos, bins, cfg.crop, cfg.min_side, cfg.max_side, cfg.seed, rank, cfg.rotate, cfg.tone)
     # the loader gets its own generator: it draws a worker seed from it at every start, which would
     # otherwise advance the global torch RNG once per session and a resumed run would drift from an
     # uninterrupted one (the crops themselves are seeded by sample number)

@@ -124,12 +124,13 @@ def train_until(cfg, stop_after, monkeypatch):
     assert sent
 
 
-def test_resume_continues_exactly(photo_dir, tmp_path, monkeypatch):
+@pytest.mark.parametrize("augment", [{}, {"rotate": 10.0, "tone": 0.3}], ids=["plain", "augmented"])
+def test_resume_continues_exactly(photo_dir, tmp_path, monkeypatch, augment):
     steps = 6
     whole, split = tmp_path / "whole", tmp_path / "split"
-    train(tiny_config(photo_dir, whole, steps=steps))
+    train(tiny_config(photo_dir, whole, steps=steps, **augment))
 
-    train_until(tiny_config(photo_dir, split, steps=steps), steps // 2, monkeypatch)
+    train_until(tiny_config(photo_dir, split, steps=steps, **augment), steps // 2, monkeypatch)
     first = torch.load(split / "ckpt.pt", weights_only=True)
     assert first["step"] == steps // 2
     # the session was killed after logging one more step than it checkpointed, mid-line
@@ -137,7 +138,7 @@ def test_resume_continues_exactly(photo_dir, tmp_path, monkeypatch):
         f.write(f"{steps // 2 + 1},9.9,0.001,7.0000,1.00,,,,,\n{steps // 2 + 2},9.9,0.0")
 
     cfg = config_from_args({"run": str(split), "steps": None, "width": None}, resume=True)
-    assert cfg == tiny_config(photo_dir, split, steps=steps)
+    assert cfg == tiny_config(photo_dir, split, steps=steps, **augment)
     train(cfg, resume=True)
 
     a = torch.load(whole / "ckpt.pt", weights_only=True)
@@ -254,6 +255,46 @@ def test_crops_differ_by_rank_and_repeat_by_sample_number(photo_dir):
         assert not torch.equal(L0, r1[i][0])
     assert not torch.equal(r0[0][0], r0[1][0])
     assert int(t0.max()) < bins.Q and L0.min() >= -1 and L0.max() <= 1
+
+
+def ramp_angle(L) -> float:
+    """The angle in degrees by which a left-to-right lightness ramp was turned (flips mirror it; the sign
+    is not checked)."""
+    gy, gx = np.gradient(L[0].double().numpy())
+    return float(np.degrees(np.arctan2(abs(gy.mean()), abs(gx.mean()))))
+
+
+def test_rotated_crops_are_turned_within_the_limit_and_have_no_empty_corners(photo_dir):
+    bins = ab_statistics(load_photos(photo_dir, 128))
+    ramp = np.repeat(np.linspace(0, 255, 160).astype(np.uint8)[None, :, None], 120, 0).repeat(3, 2)
+    flat = np.full((120, 160, 3), (40, 140, 60), np.uint8)
+    plain = RandomCrops([ramp], bins, 32, 96, 160, seed=2)
+    turned = RandomCrops([ramp], bins, 32, 96, 160, seed=2, rotate=20)
+    angles = [ramp_angle(turned[i][0]) for i in range(60)]
+    assert max(ramp_angle(plain[i][0]) for i in range(20)) < 1
+    assert max(angles) < 21 and max(angles) > 12 and np.mean(angles) > 5
+    # a flat photo stays flat: the turned window never shows a corner from outside the photo
+    for i in range(20):
+        L, ab, target = RandomCrops([flat], bins, 32, 40, 60, seed=2, rotate=45)[i]
+        assert L.shape == (1, 32, 32) and float(L.max() - L.min()) < 0.02 and float(ab.std((1, 2)).max()) < 0.5
+
+
+def test_tone_bends_the_input_lightness_and_keeps_the_colour_targets(photo_dir):
+    photos = load_photos(photo_dir, 128)
+    bins = ab_statistics(photos)
+    plain = RandomCrops(photos, bins, 32, 48, 96, seed=5)
+    toned = RandomCrops(photos, bins, 32, 48, 96, seed=5, tone=0.4)
+    gammas = []
+    for i in range(20):
+        (L0, ab0, t0), (L1, ab1, t1) = plain[i], toned[i]
+        assert torch.equal(ab0, ab1) and torch.equal(t0, t1)
+        x0, x1 = ((L0 + 1) / 2).double(), ((L1 + 1) / 2).double()
+        mid = (x0 > 0.05) & (x0 < 0.95)
+        g = (x1[mid].log() / x0[mid].log()).numpy()
+        assert np.ptp(g) < 1e-3  # one gamma for the whole crop
+        gammas.append(g.mean())
+    assert np.exp(-0.4) - 1e-3 < min(gammas) and max(gammas) < np.exp(0.4) + 1e-3
+    assert min(gammas) < 0.9 and max(gammas) > 1.1
 
 
 def test_step_batches_start_where_the_run_stopped():
