@@ -1,5 +1,6 @@
 """From a training run to a shipped model: fp16 safetensors plus its model card."""
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -10,9 +11,18 @@ from .model import UNet, UNetConfig
 from .weights import read_card, save_model
 
 
+def git_blob_id(path) -> str:
+    """A file's git object id (what `git hash-object` prints), by hand so that no git is needed:
+    `git log --find-object=ID` finds the commit that held these exact bytes, e.g. an earlier model that
+    a run started from and that has since been replaced at the same path."""
+    data = Path(path).read_bytes()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
 def lineage(ckpt: dict, path) -> list:
     """The training stages that led to a checkpoint, first to last: a run started with --init continues
-    another run's checkpoint, so its own step count is not the model's whole training."""
+    another run's checkpoint, so its own step count is not the model's whole training. A shipped model
+    that a run started from is named by its path and its git object id as it was when the run started."""
     stages = []
     while True:
         cfg = ckpt["config"]
@@ -25,8 +35,11 @@ def lineage(ckpt: dict, path) -> list:
             stages.append({"checkpoint": path, "missing": True})
             return stages[::-1]
         if Path(path).suffix == ".safetensors":  # a shipped model: its card holds the earlier stages
+            started_from = cfg.get("init_git_blob") or git_blob_id(path)  # runs from before the id was kept
+            if git_blob_id(path) != started_from:  # replaced since: its card tells of other weights
+                return [{"model": str(path), "git_blob": started_from, "replaced": True}] + stages[::-1]
             earlier = read_card(path).get("training", {}).get("stages", [])
-            return earlier + [{"model": str(path)}] + stages[::-1]
+            return earlier + [{"model": str(path), "git_blob": started_from}] + stages[::-1]
         ckpt = torch.load(path, weights_only=True)
 
 

@@ -32,6 +32,7 @@ from tqdm import tqdm
 from .bins import ABBins
 from .data import RandomCrops, StepBatches, ab_statistics, load_photos, validation_set
 from .decode import annealed_mean
+from .export import git_blob_id
 from .loss import rebalanced_cross_entropy, soft_targets
 from .color import lab_to_rgb
 from .model import UNet, UNetConfig
@@ -67,6 +68,7 @@ class TrainConfig:
     threads: int = 0  # torch threads per process (0 = torch's default)
     seed: int = 1337
     init: str = ""  # start from: a run's checkpoint (e.g. best.pt) or a shipped model (NAME.safetensors)
+    init_git_blob: str = ""  # set by train(): a shipped --init model's git object id (its path may be reused)
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -233,6 +235,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         cfg.steps = math.ceil(cfg.epochs * len(photos) / (cfg.batch * world))
     ckpt = torch.load(run / "ckpt.pt", weights_only=True) if resume and (run / "ckpt.pt").exists() else None
     init = load_init(cfg.init, cfg) if cfg.init and ckpt is None else None
+    if init and Path(cfg.init).suffix == ".safetensors":
+        cfg.init_git_blob = git_blob_id(cfg.init)
     source = ckpt or init
     bins = ABBins.from_dict(source["bins"]) if source else ab_statistics(photos)
     class_weights = torch.from_numpy(bins.weights(cfg.lam)).to(device)

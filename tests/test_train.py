@@ -340,10 +340,17 @@ def test_a_run_can_start_from_a_shipped_model_and_its_card_keeps_the_earlier_sta
     train(tiny_config(photo_dir, tuned, steps=2, lam=0.8, init=str(shipped)))
     started, first = (torch.load(r / "ckpt.pt", weights_only=True)["bins"] for r in (tuned, tmp_path / "first"))
     assert started["cells"] == first["cells"] and np.allclose(started["prior"], first["prior"])
+    blob = subprocess.run(["git", "hash-object", str(shipped)], capture_output=True, text=True).stdout.strip()
     card = json.loads(export_run(tuned, "tuned", tmp_path / "weights").with_suffix(".json").read_text())
     stages = card["training"]["stages"]
-    assert stages[0]["steps"] == 4 and stages[1] == {"model": str(shipped)} and stages[2]["steps"] == 2
-    assert card["training"]["total_steps"] == 6
+    assert stages[0]["steps"] == 4 and stages[1] == {"model": str(shipped), "git_blob": blob}
+    assert stages[2]["steps"] == 2 and card["training"]["total_steps"] == 6
+    # the tuned model replaces the one it started from (as Natural replaces Natural): the card still
+    # names the weights it started from, and does not borrow the new card's stages for them
+    export_run(tuned, "first", tmp_path / "weights")
+    card = json.loads(export_run(tuned, "again", tmp_path / "weights").with_suffix(".json").read_text())
+    assert card["training"]["stages"][0] == {"model": str(shipped), "git_blob": blob, "replaced": True}
+    assert [s.get("steps") for s in card["training"]["stages"]] == [None, 2]
     with pytest.raises(SystemExit, match="width 8 .* width 16"):
         train(tiny_config(photo_dir, tmp_path / "wide", width=16, init=str(shipped)))
 
