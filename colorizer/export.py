@@ -35,8 +35,9 @@ def lineage(ckpt: dict, path) -> list:
             stages.append({"checkpoint": path, "missing": True})
             return stages[::-1]
         if Path(path).suffix == ".safetensors":  # a shipped model: its card holds the earlier stages
-            started_from = cfg.get("init_git_blob") or git_blob_id(path)  # runs from before the id was kept
-            if git_blob_id(path) != started_from:  # replaced since: its card tells of other weights
+            now = git_blob_id(path)
+            started_from = cfg.get("init_git_blob") or now  # runs from before the id was kept: as it is now
+            if now != started_from:  # replaced since: its card tells of other weights
                 return [{"model": str(path), "git_blob": started_from, "replaced": True}] + stages[::-1]
             earlier = read_card(path).get("training", {}).get("stages", [])
             return earlier + [{"model": str(path), "git_blob": started_from}] + stages[::-1]
