@@ -88,12 +88,11 @@ class RandomCrops(Dataset):
         nh, nw = max(window, round(h * scale)), max(window, round(w * scale))
         im = Image.fromarray(rgb).resize((nw, nh), Image.Resampling.BILINEAR)
         top, left = rng.integers(nh - window + 1), rng.integers(nw - window + 1)
+        square = im.crop((left, top, left + window, top + window))
         if self.rotate:
-            turned = im.crop((left, top, left + window, top + window)).rotate(angle, Image.Resampling.BILINEAR)
-            m = (window - self.crop) // 2
-            patch = np.asarray(turned)[m:m + self.crop, m:m + self.crop]
-        else:
-            patch = np.asarray(im)[top:top + self.crop, left:left + self.crop]
+            square = square.rotate(angle, Image.Resampling.BILINEAR)
+        m = (window - self.crop) // 2
+        patch = np.asarray(square)[m:m + self.crop, m:m + self.crop]
         if rng.random() < 0.5:
             patch = patch[:, ::-1]
         L, ab, target = lab_tensors(np.ascontiguousarray(patch), self.bins)

@@ -52,7 +52,8 @@ def test_model_puts_colour_on_a_photo_and_comes_closer_to_it_than_gray(name, chi
 
 # Vivid colours this hazy sky blue and the trees green. Natural and Balanced (5600 and 7600 steps on 2 CPU
 # cores) get the trees green (Balanced) or nearly (Natural) but leave the pale sky gray (b* -0.4 and
-# -1.1 at T = 1): not yet, and issue 4 stays open. strict: once a model passes, its marker must go.
+# -1.1 at T = 1): not yet (issue 4 is reported blocked on it). strict: once a model passes, its
+# marker must go.
 HAZY_SKY_GRAY = pytest.mark.xfail(strict=True, reason="hazy sky left gray (see docs/models.md)")
 
 
