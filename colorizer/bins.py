@@ -68,6 +68,13 @@ class ABBins:
         cells = np.flatnonzero(counts)
         return cls(cells=cells, prior=counts[cells])
 
+    def with_counts(self, counts: np.ndarray) -> "ABBins":
+        """The same classes with the prior of another histogram over the grid (N_CELLS,): each cell's
+        count goes to its class, as encode() maps pixels. A class that the histogram never reaches keeps
+        a share of one pixel in a billion, so that no rebalancing weight is infinite."""
+        prior = np.bincount(self.lookup, weights=np.asarray(counts, dtype=np.float64), minlength=self.Q)
+        return ABBins(cells=self.cells, prior=np.maximum(prior, prior.sum() * 1e-9))
+
     def encode(self, ab: np.ndarray) -> np.ndarray:
         """ab (..., 2) -> class index (...,)."""
         return self.lookup[cell_of(ab)]

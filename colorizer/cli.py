@@ -16,6 +16,17 @@ def network_side(text: str) -> int:
     return n
 
 
+def quality(text: str) -> int:
+    """argparse type of --quality: a whole number in 1..100."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    if not 1 <= n <= 100:
+        raise argparse.ArgumentTypeError(f"{n} is outside 1..100")
+    return n
+
+
 def cmd_train(a):
     from .train import config_from_args, train
     train(config_from_args(vars(a), a.resume), resume=a.resume)
@@ -29,8 +40,10 @@ def cmd_export(a):
 
 def cmd_colorize(a):
     from .images import find_images
+    from .output import OutputOptions
     from .pipeline import Colorizer, colorize_paths, device_name
     from .weights import ModelError
+    options = OutputOptions(a.format, a.quality, keep_metadata=not a.strip_metadata)
     try:
         colorizer = Colorizer.load(a.model, a.device, a.size)
     except (ModelError, RuntimeError) as e:
@@ -43,7 +56,7 @@ def cmd_colorize(a):
           file=sys.stderr)
     from tqdm import tqdm
     failed = 0
-    for r in tqdm(colorize_paths(colorizer, files, a.out, t), total=len(files), disable=len(files) < 2,
+    for r in tqdm(colorize_paths(colorizer, files, a.out, t, options=options), total=len(files), disable=len(files) < 2,
                   file=sys.stderr):
         if r.error:
             failed += 1
@@ -100,8 +113,21 @@ def main(argv=None):
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a model (resumable; runs under torchrun too)")
-    t.add_argument("--data", help="folder of training photos (recursive)")
-    t.add_argument("--val", help="folder of validation photos")
+    t.add_argument("--data", action="append", metavar="DIR",
+                   help="folder of training photos (recursive); repeat for several (never a folder that holds "
+                   "validation photos)")
+    t.add_argument("--folder-weights", dest="folder_weights", type=float, nargs="+", metavar="W",
+                   help="each --data folder's share of the crops, in --data order (default: by photo count)")
+    t.add_argument("--chroma-bias", dest="chroma_bias", type=float,
+                   help="draw colourful photos more often: weight (mean chroma + 17)^BIAS within a folder (0 = off)")
+    t.add_argument("--val", action="append", metavar="DIR", help="folder of validation photos (repeatable)")
+    t.add_argument("--cache", help="folder for the decoded-photo cache (default $COLORIZER_CACHE or "
+                   "~/.cache/landscape-colorizer/photos; '' for none)")
+    t.add_argument("--precision", choices=["auto", "bf16", "fp32"],
+                   help="bf16 autocast or fp32; auto (default): bf16 where the CPU or GPU has it natively")
+    t.add_argument("--compile", action="store_true", default=None, help="torch.compile the network")
+    t.add_argument("--prior", choices=["init", "data"],
+                   help="with --init: keep its class prior (init, default) or count it on this run's crops (data)")
     # --run-dir: torchrun's own parser rejects "--run" anywhere on its command line (ambiguous with its
     # --run-path), also after "-m colorizer train"
     t.add_argument("--run", "--run-dir", dest="run", required=True,
@@ -148,6 +174,11 @@ def main(argv=None):
     c.add_argument("--out", required=True, help="output folder")
     c.add_argument("--device", default="auto", help="auto, cpu or cuda")
     c.add_argument("--size", type=network_side, default=256, help="network input size (longer side, px)")
+    c.add_argument("--format", choices=("png", "jpeg", "webp"), default="png", help="output format")
+    c.add_argument("--quality", type=quality, default=92, help="JPEG and WebP quality, 1..100 (WebP 100: "
+                   "lossless)")
+    c.add_argument("--strip-metadata", action="store_true", help="leave the source's EXIF (camera, date, "
+                   "GPS, ...) and DPI out of the outputs")
     c.set_defaults(func=cmd_colorize)
 
     v = sub.add_parser("evaluate", help="figures of models against the colour photos in a folder")

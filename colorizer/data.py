@@ -1,45 +1,83 @@
-"""Training crops: random multi-scale crops and flips of every photo under a folder, optionally rotated
-by a few degrees and with the lightness re-toned (augmentations that keep every pixel's true colour).
+"""Training crops: random multi-scale crops and flips of the photos under one or more folders,
+optionally rotated by a few degrees and with the lightness re-toned (augmentations that keep every
+pixel's true colour), drawn uniformly over photos or with per-photo weights (per-folder shares,
+colourful photos more often).
 
-Photos are decoded once and kept in memory at a bounded size. Sample number i of rank r is drawn from
-a generator seeded by (seed, r, i), so a resumed run sees exactly the crops it would have seen, every
-rank sees different ones, and DataLoader workers need no shared random state.
+Photos are decoded once, at a bounded size (colorizer.photo_cache). Sample number i of rank r is drawn
+from a generator seeded by (seed, r, i), so a resumed run sees exactly the crops it would have seen,
+every rank sees different ones, and DataLoader workers need no shared random state.
 """
 import math
-import sys
 
 import numpy as np
 import torch
 from PIL import Image
 from torch.utils.data import Dataset, Sampler
 
-from .bins import ABBins, count_cells
+from .bins import ABBins, CELL, N_CELLS, cell_centres, count_cells
 from .color import normalize_l, rgb_to_lab
-from .images import ImageError, find_images, load_rgb
+from .photo_cache import PhotoSet, load_photo_set
 
 
-def load_photos(root, max_side: int) -> list:
-    """Every readable image under root, downscaled so its longer side is at most max_side."""
-    photos = []
-    for path in find_images([root]):
-        try:
-            rgb = load_rgb(path)
-        except ImageError as e:
-            print(f"skipping {e}", file=sys.stderr)
-            continue
-        im = Image.fromarray(rgb)
-        if max(im.size) > max_side:
-            im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        photos.append(np.asarray(im))
-    if not photos:
-        raise SystemExit(f"no readable images under {root}")
-    return photos
+def load_photos(roots, max_side: int, cache="") -> PhotoSet:
+    """Every readable image under root (or each of several roots), downscaled so its longer side is at
+    most max_side. cache: see photo_cache.load_photo_set ("" = decode into memory, no cache file)."""
+    return load_photo_set(roots, max_side, cache)
 
 
-def ab_statistics(photos) -> ABBins:
-    """Occupied ab cells and their empirical distribution over every pixel of the photos as held."""
-    counts = sum(count_cells(rgb_to_lab(rgb)[..., 1:]) for rgb in photos)
-    return ABBins.from_counts(counts)
+def photo_cell_counts(photos) -> np.ndarray:
+    """(N, N_CELLS) ab-cell histogram of each photo (kept by a PhotoSet, computed for a plain list)."""
+    if isinstance(photos, PhotoSet):
+        return photos.cell_counts
+    return np.array([count_cells(rgb_to_lab(rgb)[..., 1:]) for rgb in photos]).reshape(-1, N_CELLS)
+
+
+def mixed_cell_counts(photos, photo_weights=None) -> np.ndarray:
+    """The ab-cell histogram behind the class prior. Photos drawn uniformly: every pixel once (as earlier
+    runs counted). With sampling weights: the crops as drawn, photo i with probability w_i and each crop
+    the same number of pixels whatever the photo's size (scaled to the total pixel count)."""
+    counts = photo_cell_counts(photos).astype(np.float64)
+    if photo_weights is None:
+        return counts.sum(0)
+    share = counts / np.maximum(1, counts.sum(1, keepdims=True))
+    return np.asarray(photo_weights, dtype=np.float64) @ share * counts.sum()
+
+
+def ab_statistics(photos, photo_weights=None) -> ABBins:
+    """Occupied ab cells and their empirical distribution over every pixel of the photos as held (as
+    training draws them, with photo_weights)."""
+    return ABBins.from_counts(mixed_cell_counts(photos, photo_weights))
+
+
+def photo_chroma(photos) -> np.ndarray:
+    """Mean chroma (Lab units) of each photo, from its ab-cell histogram (to within a cell)."""
+    counts = photo_cell_counts(photos).astype(np.float64)
+    chroma = np.hypot(*cell_centres().T)
+    return counts @ chroma / np.maximum(1, counts.sum(1))
+
+
+def sampling_weights(photos, folder_shares=None, chroma_bias: float = 0.0):
+    """Per-photo probabilities of being drawn, or None for uniform over photos (earlier runs' draw).
+
+    folder_shares: each folder's share of the crops (normalised; the folders' photos share it
+    equally); chroma_bias b: within a folder, a photo's weight grows as (mean chroma + one cell)^b, so
+    b > 0 draws colourful photos more often than grey ones."""
+    folder = getattr(photos, "folder", np.zeros(len(photos), dtype=np.int64))
+    if not folder_shares and not chroma_bias:
+        return None
+    n_folders = int(folder.max()) + 1
+    shares = np.ones(n_folders) if not folder_shares else np.asarray(folder_shares, dtype=np.float64)
+    if len(shares) != n_folders:
+        raise SystemExit(f"{len(shares)} folder weights for {n_folders} training folders")
+    if not folder_shares:  # chroma bias alone: the folders keep their share of photos
+        shares = np.bincount(folder, minlength=n_folders).astype(np.float64)
+    w = (photo_chroma(photos) + CELL) ** chroma_bias if chroma_bias else np.ones(len(folder))
+    out = np.zeros(len(folder))
+    for k in range(n_folders):
+        mine = folder == k
+        if mine.any():
+            out[mine] = shares[k] * w[mine] / w[mine].sum()
+    return out / out.sum()
 
 
 def lab_tensors(rgb: np.ndarray, bins: ABBins):
@@ -64,17 +102,21 @@ class RandomCrops(Dataset):
     earlier versions and runs started before they existed resume exactly."""
 
     def __init__(self, photos, bins: ABBins, crop=128, min_side=192, max_side=384, seed=0, rank=0,
-                 rotate=0.0, tone=0.0):
+                 rotate=0.0, tone=0.0, weights=None):
         self.photos, self.bins, self.crop = photos, bins, crop
         self.min_side, self.max_side, self.seed, self.rank = min_side, max_side, seed, rank
         self.rotate, self.tone = rotate, tone
+        self.cdf = None if weights is None else np.cumsum(weights) / np.sum(weights)
 
     def __len__(self):
         return 2 ** 62
 
     def __getitem__(self, i):
         rng = np.random.default_rng([self.seed, self.rank, i])
-        rgb = self.photos[rng.integers(len(self.photos))]
+        if self.cdf is None:  # uniform, the draw of runs made before weights existed
+            rgb = self.photos[rng.integers(len(self.photos))]
+        else:
+            rgb = self.photos[min(len(self.photos) - 1, int(np.searchsorted(self.cdf, rng.random(), "right")))]
         h, w = rgb.shape[:2]
         longer = rng.uniform(self.min_side, self.max_side)
         if self.rotate:

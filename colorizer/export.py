@@ -26,8 +26,12 @@ def lineage(ckpt: dict, path) -> list:
     stages = []
     while True:
         cfg = ckpt["config"]
-        stages.append({"checkpoint": str(path), "steps": ckpt["step"], "wall_time_s": round(ckpt["elapsed"]),
-                       "lambda": cfg["lam"], "lr": cfg["lr"], "soft_targets": cfg["soft"]})
+        stage = {"checkpoint": str(path), "steps": ckpt["step"], "wall_time_s": round(ckpt["elapsed"]),
+                 "crops": ckpt["step"] * cfg["batch"], "lambda": cfg["lam"], "lr": cfg["lr"],
+                 "soft_targets": cfg["soft"]}
+        if ckpt.get("sources"):  # runs from before it was kept name only their folder (card's "data")
+            stage["sources"] = ckpt["sources"]
+        stages.append(stage)
         path = cfg.get("init", "")
         if not path:
             return stages[::-1]
@@ -39,9 +43,35 @@ def lineage(ckpt: dict, path) -> list:
             started_from = cfg.get("init_git_blob") or now  # runs from before the id was kept: as it is now
             if now != started_from:  # replaced since: its card tells of other weights
                 return [{"model": str(path), "git_blob": started_from, "replaced": True}] + stages[::-1]
-            earlier = read_card(path).get("training", {}).get("stages", [])
+            card = read_card(path).get("training", {})
+            # cards from before stages counted crops: their stages all ran at the card's batch size
+            earlier = [{**st, "crops": st["steps"] * card["batch"]} if "steps" in st and "crops" not in st
+                       and "batch" in card else st for st in card.get("stages", [])]
             return earlier + [{"model": str(path), "git_blob": started_from}] + stages[::-1]
         ckpt = torch.load(path, weights_only=True)
+
+
+# the research datasets of ../shared/photos/scenes: published for research, no licence stated for the
+# photos; every card of a model trained on them must name them
+RESEARCH_DATASETS = {
+    "intel-image-classification": "Intel Image Classification scene set (Kaggle)",
+    "road-image-datasets": "a public road-image dataset (web images and ImageNet)",
+    "bsds500": "Berkeley Segmentation Dataset (BSDS500)",
+    "sun-hays80-urban100": "Sun-Hays 80 and Urban100 image-restoration test sets",
+}
+
+
+def training_sources(stages: list) -> dict:
+    """Every source any stage trained on -> photos (the largest count among stages), and the research
+    datasets among them in words."""
+    photos = {}
+    for st in stages:
+        for per_source in st.get("sources", {}).values():
+            for source, n in per_source.items():
+                photos[source] = max(n, photos.get(source, 0))
+    research = {s: RESEARCH_DATASETS[s] for s in photos if s in RESEARCH_DATASETS}
+    return {"photos_per_source": dict(sorted(photos.items(), key=lambda kv: -kv[1])),
+            "research_use_only": research}
 
 
 def export_run(run_dir, name: str, weights_dir="weights", title=None, description="", temperature=None,
@@ -77,6 +107,8 @@ def export_run(run_dir, name: str, weights_dir="weights", title=None, descriptio
             "checkpoint": path.name,
             "stages": stages,
             "total_steps": sum(st.get("steps", 0) for st in stages),
+            "total_crops": sum(st.get("crops", 0) for st in stages),
+            **training_sources(stages),
             "total_wall_time_s": sum(st.get("wall_time_s", 0) for st in stages),
         },
         "validation": {"data": cfg.get("val", ""), "temperature": cfg.get("val_temperature"), **val},

@@ -1,6 +1,6 @@
 """Training: random crops of every photo under a folder, class-rebalanced cross-entropy, Adam.
 
-One process:   colorizer train --data DIR --run RUN
+One process:   colorizer train --data DIR [--data DIR2 ...] --run RUN
 Several:       torchrun --nproc_per_node 2 -m colorizer train --data DIR --run-dir RUN
                (torchrun's own parser takes "--run" for an abbreviation of its --run-path and stops)
 Continue:      colorizer train --run RUN --resume [--steps MORE]
@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -30,18 +30,20 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from .bins import ABBins
-from .data import RandomCrops, StepBatches, ab_statistics, load_photos, validation_set
+from .data import RandomCrops, StepBatches, ab_statistics, load_photos, mixed_cell_counts, sampling_weights, validation_set
 from .decode import annealed_mean
 from .export import git_blob_id
-from .loss import rebalanced_cross_entropy, soft_targets
+from .loss import SoftEncoder, rebalanced_cross_entropy, soft_targets
 from .color import lab_to_rgb
 from .model import UNet, UNetConfig
 
 
 @dataclass
 class TrainConfig:
-    data: str = ""  # folder of training photos (searched recursively)
-    val: str = ""  # folder of validation photos ("" = no validation)
+    data: list = field(default_factory=list)  # folders of training photos (searched recursively; or one str)
+    folder_weights: list = field(default_factory=list)  # each data folder's share of the crops ([] = by photo count)
+    chroma_bias: float = 0.0  # > 0: colourful photos drawn more often, weight (mean chroma + 17)^bias
+    val: object = ""  # folder(s) of validation photos ("" = no validation)
     run: str = "runs/default"
     steps: int = 2000  # optimiser steps in all (--epochs sets it from the number of photos)
     epochs: float = 0.0  # if > 0: steps = epochs * photos / (batch * processes)
@@ -55,11 +57,17 @@ class TrainConfig:
     min_lr_frac: float = 0.05
     weight_decay: float = 0.0
     soft: bool = False  # soft-encoded targets (5 nearest classes)
+    soft_encoding: str = "table"  # "table" (SoftEncoder) or "dense" (the reference, 4x slower; benchmarks)
+    prior: str = "init"  # with --init: "init" keeps its class prior, "data" counts it on this run's crops
+    precision: str = "auto"  # "bf16" autocast, "fp32", or "auto": bf16 where the CPU/GPU has native bf16
+    compile: bool = False  # torch.compile the network
+    channels_last: bool = False  # NHWC memory layout (measured slower on CPU: scripts/train_benchmark.py)
     min_side: int = 192  # crops come from the photo rescaled so its longer side is in [min, max]
     max_side: int = 384
     rotate: float = 0.0  # augmentation: crops turned by up to this many degrees either way (0 = off)
     tone: float = 0.0  # augmentation: input L bent by a gamma in [exp(-tone), exp(tone)] (0 = off)
     photo_side: int = 384  # photos are kept in memory at most this large
+    cache: str = "auto"  # decoded-photo cache folder ("auto": photo_cache's default; "": none)
     val_side: int = 256
     val_every: int = 250
     val_temperature: float = 0.38
@@ -93,6 +101,30 @@ def load_init(path: str, cfg: TrainConfig) -> dict:
         raise SystemExit(f"--init: {path} has width {arch['width']} and {arch['activation']}; this run "
                          f"asks for width {cfg.width} and {cfg.activation} (give --width and --activation)")
     return {"model": model.state_dict(), "bins": bins.to_dict()}
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether bf16 matrix products run natively here (AVX-512 BF16 / AMX on a CPU, Ampere+ GPUs); elsewhere
+    they are emulated and slower than fp32."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a private check: gone in some torch build, read the CPU's flags
+        try:
+            flags = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return False
+        return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def autocast_dtype(precision: str, device: torch.device):
+    """torch.bfloat16 for autocast, or None (fp32)."""
+    if precision not in ("auto", "bf16", "fp32"):
+        raise SystemExit(f"--precision {precision!r}: choose auto, bf16 or fp32")
+    if precision == "fp32" or (precision == "auto" and not native_bf16(device)):
+        return None
+    return torch.bfloat16
 
 
 def git_commit() -> str:
@@ -230,7 +262,11 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
 
     if not cfg.data:
         raise SystemExit("train: --data (a folder of training photos) is required")
-    photos = load_photos(cfg.data, cfg.photo_side)
+    cache = None if cfg.cache == "auto" else cfg.cache
+    t_load = time.time()
+    photos = load_photos(cfg.data, cfg.photo_side, cache)
+    load_s = time.time() - t_load
+    photo_weights = sampling_weights(photos, cfg.folder_weights, cfg.chroma_bias)
     if cfg.epochs > 0:
         cfg.steps = math.ceil(cfg.epochs * len(photos) / (cfg.batch * world))
     ckpt = torch.load(run / "ckpt.pt", weights_only=True) if resume and (run / "ckpt.pt").exists() else None
@@ -238,7 +274,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     if init and Path(cfg.init).suffix == ".safetensors":
         cfg.init_git_blob = git_blob_id(cfg.init)
     source = ckpt or init
-    bins = ABBins.from_dict(source["bins"]) if source else ab_statistics(photos)
+    bins = ABBins.from_dict(source["bins"]) if source else ab_statistics(photos, photo_weights)
+    if init and cfg.prior == "data":  # the init's classes, the prior of this run's own crops
+        bins = bins.with_counts(mixed_cell_counts(photos, photo_weights))
+    amp = autocast_dtype(cfg.precision, device)
     class_weights = torch.from_numpy(bins.weights(cfg.lam)).to(device)
     model = UNet(UNetConfig(n_classes=bins.Q, width=cfg.width, activation=cfg.activation)).to(device)
     if source:
@@ -249,18 +288,35 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         optimizer.load_state_dict(ckpt["optimizer"])
         step, elapsed, best = ckpt["step"], ckpt["elapsed"], ckpt["best_val_loss"]
         torch.set_rng_state(ckpt["torch_rng"])
+    if cfg.channels_last:
+        model = model.to(memory_format=torch.channels_last)
     net = DistributedDataParallel(model) if ddp else model
+    if cfg.compile:
+        net = torch.compile(net)
     if master:
         (run / "config.json").write_text(json.dumps({**asdict(cfg), "processes": world, "git_commit": git_commit(),
                                                      "torch_threads": torch.get_num_threads(),
+                                                     "autocast": str(amp).replace("torch.", "") if amp else "fp32",
                                                      "photos": len(photos), "classes": bins.Q,
+                                                     "photos_per_folder": dict(zip(map(str, photos.roots),
+                                                                                   photos.folder_sizes().tolist())),
+                                                     "sources": photos.sources(),
                                                      "parameters": model.n_params()}, indent=1))
         (run / "bins.json").write_text(json.dumps(bins.to_dict()))
-        print(f"{len(photos)} photos, {bins.Q} classes, {model.n_params() / 1e6:.2f} M parameters, "
-              f"{world} process(es), steps {step} -> {cfg.steps}", file=sys.stderr)
+        shares = photos.folder_sizes() / len(photos) if photo_weights is None else \
+            np.bincount(photos.folder, weights=photo_weights, minlength=len(photos.roots))
+        print(f"{len(photos)} photos ({load_s:.1f} s to load), crops drawn "
+              + ", ".join(f"{100 * x:.0f} % from {r}" for r, x in zip(photos.roots, shares))
+              + f"; {bins.Q} classes, {model.n_params() / 1e6:.2f} M parameters, {world} process(es), "
+              f"{'bf16 autocast' if amp else 'fp32'}, steps {step} -> {cfg.steps}", file=sys.stderr)
     val_items = validation_set(load_photos(cfg.val, cfg.photo_side), bins, cfg.val_side) if cfg.val and master else []
 
-    data = RandomCrops(photos, bins, cfg.crop, cfg.min_side, cfg.max_side, cfg.seed, rank, cfg.rotate, cfg.tone)
+    data = RandomCrops(photos, bins, cfg.crop, cfg.min_side, cfg.max_side, cfg.seed, rank, cfg.rotate, cfg.tone,
+                       photo_weights)
+    if cfg.soft_encoding not in ("table", "dense"):
+        raise SystemExit(f"soft_encoding {cfg.soft_encoding!r}: table or dense")
+    centres = torch.from_numpy(bins.centres).to(device)
+    encoder = SoftEncoder(bins.centres).to(device) if cfg.soft_encoding == "table" else lambda ab: soft_targets(ab, centres)
     # the loader gets its own generator: it draws a worker seed from it at every start, which would
     # otherwise advance the global torch RNG once per session and a resumed run would drift from an
     # uninterrupted one (the crops themselves are seeded by sample number)
@@ -282,8 +338,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     def checkpoint(name="ckpt.pt"):
         save_atomic({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
                      "elapsed": elapsed, "best_val_loss": best, "torch_rng": torch.get_rng_state(),
-                     "bins": bins.to_dict(), "config": asdict(cfg)}, run / name)
+                     "bins": bins.to_dict(), "config": asdict(cfg), "sources": sources}, run / name)
 
+    sources = photos.sources() if hasattr(photos, "sources") else {}  # named in the model card
     stop = StopFlag()
     bar = tqdm(total=cfg.steps, initial=step, disable=not master, dynamic_ncols=True, mininterval=5)
     # crops/s is training throughput: seconds per step (data wait included) as a moving average, leaving
@@ -294,10 +351,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     try:
         for L, ab, target in loader:
             L, ab, target = L.to(device), ab.to(device), target.to(device)
+            if cfg.channels_last:
+                L = L.contiguous(memory_format=torch.channels_last)
             for g in optimizer.param_groups:
                 g["lr"] = lr_at(step, cfg)
-            logits = net(L)
-            soft = soft_targets(ab, torch.from_numpy(bins.centres).to(device)) if cfg.soft else None
+            with torch.autocast(device.type, dtype=amp or torch.bfloat16, enabled=amp is not None):
+                logits = net(L)
+            soft = encoder(ab) if cfg.soft else None
             loss = rebalanced_cross_entropy(logits, target, class_weights, soft)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

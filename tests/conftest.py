@@ -1,5 +1,6 @@
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# training's decoded-photo cache goes to a folder of this test session, not the user's ~/.cache
+os.environ["COLORIZER_CACHE"] = tempfile.mkdtemp(prefix="colorizer-cache-")
 
 from synthetic import landscape  # noqa: E402
 
