@@ -11,15 +11,15 @@ model is loaded or a device is resolved with torch installed, never by importing
 """
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-from PIL import Image, PngImagePlugin
+from PIL import Image
 
 from .color import l_to_gray, lab_to_rgb, normalize_l, rgb_to_lab
 from .decode import annealed_mean_numpy
 from .images import ImageError, find_images, load_rgb
 from .numpy_net import NumpyUNet
+from .output import OutputOptions, _write_png_new, free_output_paths, save_outputs  # noqa: F401  (re-exported)
 from .weights import load_model, load_numpy_model
 
 NUMPY = "numpy"  # the device of the numpy backend (the CPU); resolve_device gives torch.device otherwise
@@ -183,65 +183,6 @@ class Colorizer:
         return self.predict(image).decode(t)
 
 
-def free_output_paths(out_dir, stem: str) -> tuple:
-    """(<stem>_gray.png, <stem>_color.png) in out_dir, or with -1, -2, ... after them: the first pair
-    of which neither file exists yet."""
-    out_dir = Path(out_dir)
-    n = 0
-    while True:
-        suffix = f"-{n}" if n else ""
-        gray, color = out_dir / f"{stem}_gray{suffix}.png", out_dir / f"{stem}_color{suffix}.png"
-        if not gray.exists() and not color.exists():
-            return gray, color
-        n += 1
-
-
-def _write_png_new(path: Path, pixels: np.ndarray, text: dict) -> None:
-    """Write a PNG only if no file of that name exists ('x' mode), so a race cannot overwrite. A file
-    left half-written (disk full, ...) is removed again: it is ours, and it would take the name."""
-    info = PngImagePlugin.PngInfo()
-    for k, v in text.items():
-        info.add_text(k, str(v))
-    with open(path, "xb") as f:
-        try:
-            Image.fromarray(pixels).save(f, format="PNG", pnginfo=info)
-        except BaseException:
-            f.close()
-            path.unlink(missing_ok=True)
-            raise
-
-
-def save_outputs(pred: Prediction, temperature: float, out_dir, stem: str = None, gray=True) -> dict:
-    """Write the grayscale and colorized copies; returns {'gray': path, 'color': path}.
-
-    The colour PNG records the model and temperature; the gray one depends on neither (it is the
-    photo's own lightness), so it records only the source."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = stem or Path(pred.source).stem or "image"
-    base = {"Software": "Landscape Colorizer", "colorizer:source": pred.source}
-    gray_text = {**base, "Description": "grayscale (CIE L*) of the source"}
-    color_text = {**base, "Description": "colorized", "colorizer:model": pred.meta.get("model", ""),
-                  "colorizer:temperature": f"{temperature:g}"}
-    color = pred.decode(temperature)
-    gray_pixels = pred.gray() if gray else None
-    for _ in range(100):  # another writer may take a name between the check and the write
-        gray_path, color_path = free_output_paths(out_dir, stem)
-        try:
-            if gray:
-                _write_png_new(gray_path, gray_pixels, gray_text)
-            try:
-                _write_png_new(color_path, color, color_text)
-            except BaseException:  # no gray copy without its colour one
-                if gray:
-                    gray_path.unlink(missing_ok=True)
-                raise
-            return {"gray": gray_path if gray else None, "color": color_path}
-        except FileExistsError:
-            continue
-    raise OSError(f"could not find a free file name for {stem} in {out_dir}")
-
-
 @dataclass
 class Result:
     source: str
@@ -251,16 +192,17 @@ class Result:
 
 
 def colorize_paths(colorizer: Colorizer, paths, out_dir, temperature=None, keep_predictions=False,
-                   should_stop=lambda: False):
-    """Colorize every image among paths (files or folders, recursively); yields a Result per file.
-    A file that cannot be read or written gives a Result with its error; the others carry on."""
+                   should_stop=lambda: False, options: OutputOptions = OutputOptions()):
+    """Colorize every image among paths (files or folders, recursively); yields a Result per file,
+    written as `options` say (colorizer.output). A file that cannot be read or written gives a Result
+    with its error; the others carry on."""
     t = colorizer.default_temperature if temperature is None else temperature
     for path in find_images(paths, skip=[out_dir]):
         if should_stop():
             return
         try:
             pred = colorizer.predict(path)
-            outputs = save_outputs(pred, t, out_dir)
+            outputs = save_outputs(pred, t, out_dir, options=options)
             yield Result(path, outputs, prediction=pred if keep_predictions else None)
         except ImageError as e:
             yield Result(path, error=e.reason)

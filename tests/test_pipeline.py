@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+import colorizer.output as output
 import colorizer.pipeline as pipeline
 from colorizer import Colorizer, colorize_paths, resolve_device, save_outputs
 from colorizer.color import l_to_gray, rgb_to_lab
@@ -139,17 +140,17 @@ def test_an_existing_colour_file_alone_moves_both_names(col, tmp_path):
 
 def test_name_taken_between_check_and_write_leaves_no_orphan(col, tmp_path, monkeypatch):
     """Another writer creates x_color.png after the free-name check: ours go to -1, no stray gray file."""
-    real = pipeline.free_output_paths
+    real = output.free_output_paths
     calls = []
 
-    def racing(out_dir, stem):
-        paths = real(out_dir, stem)
+    def racing(out_dir, stem, ext="png"):
+        paths = real(out_dir, stem, ext)
         if not calls:
             paths[1].write_bytes(b"the other writer's")
         calls.append(paths)
         return paths
 
-    monkeypatch.setattr(pipeline, "free_output_paths", racing)
+    monkeypatch.setattr(output, "free_output_paths", racing)
     out = save_outputs(col.predict(landscape(20, 20)), 0.38, tmp_path, stem="x")
     assert len(calls) == 2 and out["color"].name == "x_color-1.png"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x_color-1.png", "x_color.png", "x_gray-1.png"]

@@ -1,0 +1,243 @@
+"""Writing the results: PNG, JPEG or WebP, never overwriting, never leaving a half-written result.
+
+Names: `<stem>_gray.<ext>` and `<stem>_color.<ext>`, or with -1, -2, ... after them: the first pair of
+which neither file exists. Every file is first written in full under a temporary name in the same
+folder (`.<name>.<host>-<pid>-<random>.partial`: hidden, and an extension no one takes for an image),
+then hard-linked to its final name, which fails if that name exists (then the next free pair is
+tried), and the temporary is removed. So a result name only ever appears on a complete file, and a
+race with another writer cannot overwrite. A run killed mid-write leaves only a .partial file, which
+the next run in that folder removes (see remove_stale_partials for when one counts as stale).
+
+The gray and the colour copy are encoded concurrently (zlib and libjpeg release the GIL): the gray
+one is written while the colour one is still being decoded.
+"""
+import os
+import re
+import secrets
+import socket
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, PngImagePlugin
+
+FORMATS = {"png": "png", "jpeg": "jpg", "webp": "webp"}  # format -> file extension
+PNG_COMPRESS_LEVEL = 6  # zlib level of the PNGs (Pillow's default): see README, "Output formats"
+STALE_SECONDS = 15 * 60  # a .partial not written to for this long is a leftover, whoever made it
+PARTIAL_SUFFIX = ".partial"
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """How results are written. quality: JPEG and WebP, 1..100 (WebP at 100 is lossless).
+    keep_metadata: copy the source's EXIF (Orientation set to 1) and DPI into both outputs."""
+
+    format: str = "png"
+    quality: int = 92
+    keep_metadata: bool = True
+
+    def __post_init__(self):
+        if self.format not in FORMATS:
+            raise ValueError(f"unknown output format {self.format!r}: use one of {', '.join(FORMATS)}")
+        if not 1 <= int(self.quality) <= 100:
+            raise ValueError(f"quality {self.quality} is outside 1..100")
+
+    @property
+    def extension(self) -> str:
+        return FORMATS[self.format]
+
+
+def free_output_paths(out_dir, stem: str, ext: str = "png") -> tuple:
+    """(<stem>_gray.<ext>, <stem>_color.<ext>) in out_dir, or with -1, -2, ... after them: the first
+    pair of which neither file exists yet."""
+    out_dir = Path(out_dir)
+    n = 0
+    while True:
+        suffix = f"-{n}" if n else ""
+        gray, color = out_dir / f"{stem}_gray{suffix}.{ext}", out_dir / f"{stem}_color{suffix}.{ext}"
+        if not gray.exists() and not color.exists():
+            return gray, color
+        n += 1
+
+
+# ---- temporary files ----------------------------------------------------------------------------------
+
+_HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+_PARTIAL = re.compile(r"^\..+\.(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)-[0-9a-f]+" + re.escape(PARTIAL_SUFFIX) + "$")
+
+
+def partial_path(out_dir: Path, name: str) -> Path:
+    """A temporary name in out_dir for a file that will be called `name`; it names this process."""
+    return Path(out_dir) / f".{name}.{_HOST}-{os.getpid()}-{secrets.token_hex(4)}{PARTIAL_SUFFIX}"
+
+
+def _process_alive(pid: int) -> bool:
+    if sys.platform == "win32":  # os.kill(pid, 0) would send CTRL_C there: judged by age alone
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: someone else's process, alive
+        return True
+    return True
+
+
+def remove_stale_partials(out_dir, now: float = None) -> list:
+    """Remove our temporary files that no running writer owns: those made on this machine by a
+    process that no longer runs, and any not written to for STALE_SECONDS (a writer on another
+    machine sharing the folder, or a reused process id). Files of other names are never touched.
+    Returns the paths removed."""
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(os.scandir(out_dir))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _PARTIAL.match(entry.name)
+        if not m or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            dead = m["host"] == _HOST and int(m["pid"]) != os.getpid() and not _process_alive(int(m["pid"]))
+            if dead or now - entry.stat(follow_symlinks=False).st_mtime > STALE_SECONDS:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:  # gone already, or still open on Windows: a later run tries again
+            pass
+    return removed
+
+
+def _place(tmp: Path, final: Path) -> None:
+    """Give the complete file `tmp` the name `final` if no file has that name (FileExistsError
+    otherwise); tmp keeps existing, the caller removes it."""
+    try:
+        os.link(tmp, final)
+        return
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links (FAT, exFAT, some network shares)
+        pass
+    if sys.platform == "win32":  # a rename there never replaces an existing file
+        os.rename(tmp, final)
+        return
+    # POSIX without hard links: reserve the name atomically, then move the file onto our reservation.
+    # Killed between the two, an empty file would be left under the final name: the price of such folders.
+    fd = os.open(final, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+    os.close(fd)
+    os.replace(tmp, final)
+
+
+# ---- encoding -----------------------------------------------------------------------------------------
+
+def _encode(path: Path, image: Image.Image, options: OutputOptions, text: dict) -> None:
+    """Write image to path (a new temporary file) in the chosen format."""
+    if options.format == "png":
+        info = PngImagePlugin.PngInfo()
+        for k, v in text.items():
+            info.add_text(k, str(v))
+        params = {"pnginfo": info, "compress_level": PNG_COMPRESS_LEVEL}
+    elif options.format == "jpeg":
+        params = {"quality": int(options.quality), "subsampling": 0}  # 4:4:4: colour is the product
+    else:
+        if image.mode == "L":  # WebP stores RGB only
+            image = image.convert("RGB")
+        params = {"lossless": True} if options.quality >= 100 else {"quality": int(options.quality)}
+    with open(path, "xb") as f:
+        image.save(f, format=options.format.upper(), **params)
+
+
+def _write_partial(out_dir: Path, name: str, pixels: np.ndarray, options: OutputOptions, text: dict) -> Path:
+    """Encode pixels into a new temporary file; returns its path. Removed again if writing fails."""
+    tmp = partial_path(out_dir, name)
+    try:
+        _encode(tmp, Image.fromarray(pixels), options, text)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _write_png_new(path: Path, pixels: np.ndarray, text: dict) -> None:
+    """One PNG at path, with the settings of save_outputs, through a temporary file; FileExistsError
+    if path exists (scripts/benchmark.py times the writer with it)."""
+    path = Path(path)
+    tmp = _write_partial(path.parent, path.name, pixels, OutputOptions(), text)
+    try:
+        _place(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _collect(jobs) -> list:
+    """Wait for every writing job (None: none); -> their temporary files. If one failed, the others'
+    files are removed and its error is raised."""
+    results, error = [], None
+    for job in jobs:
+        try:
+            results.append(job.result() if job is not None else None)
+        except BaseException as e:
+            results.append(None)
+            error = error or e
+    if error is not None:
+        _discard(results)
+        raise error
+    return results
+
+
+def _discard(paths) -> None:
+    for p in paths:
+        if p is not None:
+            p.unlink(missing_ok=True)
+
+
+def save_outputs(pred, temperature: float, out_dir, stem: str = None, gray=True,
+                 options: OutputOptions = OutputOptions()) -> dict:
+    """Write the grayscale and colorized copies of a Prediction; returns {'gray': path or None,
+    'color': path}.
+
+    The colour copy records the model and temperature; the gray one depends on neither (it is the
+    photo's own lightness), so it records only the source."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(out_dir)
+    stem = stem or Path(pred.source).stem or "image"
+    ext = options.extension
+    base = {"Software": "Landscape Colorizer", "colorizer:source": pred.source}
+    gray_text = {**base, "Description": "grayscale (CIE L*) of the source"}
+    color_text = {**base, "Description": "colorized", "colorizer:model": pred.meta.get("model", ""),
+                  "colorizer:temperature": f"{temperature:g}"}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        gray_job = pool.submit(_write_partial, out_dir, f"{stem}_gray.{ext}", pred.gray(), options,
+                               gray_text) if gray else None  # encoded while the colour copy is decoded
+        try:
+            color_job = pool.submit(_write_partial, out_dir, f"{stem}_color.{ext}", pred.decode(temperature),
+                                    options, color_text)
+        except BaseException:  # decoding failed: the gray copy is not kept without its colour one
+            try:
+                _discard(_collect([gray_job]))
+            except BaseException:  # the decoding error is the one to report
+                pass
+            raise
+        gray_tmp, color_tmp = _collect([gray_job, color_job])
+    try:
+        for _ in range(1000):  # another writer may take a name between the check and the link
+            gray_path, color_path = free_output_paths(out_dir, stem, ext)
+            try:
+                if gray:
+                    _place(gray_tmp, gray_path)
+                try:
+                    _place(color_tmp, color_path)
+                except BaseException:  # no gray copy without its colour one
+                    if gray:
+                        gray_path.unlink(missing_ok=True)
+                    raise
+                return {"gray": gray_path if gray else None, "color": color_path}
+            except FileExistsError:
+                continue
+        raise OSError(f"could not find a free file name for {stem} in {out_dir}")
+    finally:
+        _discard([gray_tmp, color_tmp])
