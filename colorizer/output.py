@@ -8,6 +8,13 @@ tried), and the temporary is removed. So a result name only ever appears on a co
 race with another writer cannot overwrite. A run killed mid-write leaves only a .partial file, which
 the next run in that folder removes (see remove_stale_partials for when one counts as stale).
 
+Metadata: every output is tagged sRGB (the colour copy with littlecms's sRGB profile, a one-channel
+gray one with a gray profile of sRGB's tone curve) and carries an EXIF block whose ImageDescription
+and Software name the tool and, for the colour copy, the model and temperature (PNGs also keep them
+as text, as before). With keep_metadata the source's EXIF (date, camera, lens, GPS, ...; Orientation
+set to 1, since the pixels are turned already) and DPI are copied too; without it, neither they nor
+the source's path are written.
+
 The gray and the colour copy are encoded concurrently (zlib and libjpeg release the GIL): the gray
 one is written while the colour one is still being decoded.
 """
@@ -23,6 +30,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, PngImagePlugin
+
+from . import icc
+from .images import read_metadata
 
 FORMATS = {"png": "png", "jpeg": "jpg", "webp": "webp"}  # format -> file extension
 PNG_COMPRESS_LEVEL = 6  # zlib level of the PNGs (Pillow's default): see README, "Output formats"
@@ -133,28 +143,51 @@ def _place(tmp: Path, final: Path) -> None:
 
 # ---- encoding -----------------------------------------------------------------------------------------
 
-def _encode(path: Path, image: Image.Image, options: OutputOptions, text: dict) -> None:
-    """Write image to path (a new temporary file) in the chosen format."""
+NO_METADATA = {"exif": None, "dpi": None}
+IMAGE_DESCRIPTION, SOFTWARE, X_RESOLUTION, Y_RESOLUTION, RESOLUTION_UNIT = 0x010E, 0x0131, 0x011A, 0x011B, 0x0128
+
+
+def exif_bytes(source_exif, dpi, description: str) -> bytes:
+    """An output's EXIF block: the source's tags (if any), its DPI, and what made this file."""
+    exif = Image.Exif()
+    if source_exif is not None:
+        exif.load(source_exif.tobytes())
+    if dpi:
+        exif[X_RESOLUTION], exif[Y_RESOLUTION], exif[RESOLUTION_UNIT] = float(dpi[0]), float(dpi[1]), 2
+    exif[IMAGE_DESCRIPTION] = description
+    exif[SOFTWARE] = "Landscape Colorizer"
+    return exif.tobytes()
+
+
+def _encode(path: Path, image: Image.Image, options: OutputOptions, text: dict, exif: bytes, dpi) -> None:
+    """Write image to path (a new temporary file) in the chosen format, tagged sRGB."""
+    if options.format == "webp" and image.mode == "L":  # WebP stores RGB only
+        image = image.convert("RGB")
+    params = {"exif": exif, "icc_profile": icc.gray_profile() if image.mode == "L" else icc.srgb_profile()}
+    if dpi and options.format != "webp":  # WebP has no DPI field of its own: EXIF carries it
+        params["dpi"] = dpi
     if options.format == "png":
         info = PngImagePlugin.PngInfo()
         for k, v in text.items():
             info.add_text(k, str(v))
-        params = {"pnginfo": info, "compress_level": PNG_COMPRESS_LEVEL}
+        params.update(pnginfo=info, compress_level=PNG_COMPRESS_LEVEL)
     elif options.format == "jpeg":
-        params = {"quality": int(options.quality), "subsampling": 0}  # 4:4:4: colour is the product
+        params.update(quality=int(options.quality), subsampling=0)  # 4:4:4: colour is the product
+    elif options.quality >= 100:  # WebP's lossy mode halves the chroma resolution even at 100
+        params.update(lossless=True)
     else:
-        if image.mode == "L":  # WebP stores RGB only
-            image = image.convert("RGB")
-        params = {"lossless": True} if options.quality >= 100 else {"quality": int(options.quality)}
+        params.update(quality=int(options.quality))
     with open(path, "xb") as f:
         image.save(f, format=options.format.upper(), **params)
 
 
-def _write_partial(out_dir: Path, name: str, pixels: np.ndarray, options: OutputOptions, text: dict) -> Path:
+def _write_partial(out_dir: Path, name: str, pixels: np.ndarray, options: OutputOptions, text: dict,
+                   meta: dict = NO_METADATA) -> Path:
     """Encode pixels into a new temporary file; returns its path. Removed again if writing fails."""
     tmp = partial_path(out_dir, name)
     try:
-        _encode(tmp, Image.fromarray(pixels), options, text)
+        _encode(tmp, Image.fromarray(pixels), options, text,
+                exif_bytes(meta["exif"], meta["dpi"], text.get("Description", "")), meta["dpi"])
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -206,16 +239,22 @@ def save_outputs(pred, temperature: float, out_dir, stem: str = None, gray=True,
     remove_stale_partials(out_dir)
     stem = stem or Path(pred.source).stem or "image"
     ext = options.extension
-    base = {"Software": "Landscape Colorizer", "colorizer:source": pred.source}
+    model = pred.meta.get("model", "")
+    meta = NO_METADATA
+    base = {"Software": "Landscape Colorizer"}
+    if options.keep_metadata:
+        base["colorizer:source"] = pred.source
+        if pred.source and os.path.isfile(pred.source):
+            meta = read_metadata(pred.source)
     gray_text = {**base, "Description": "grayscale (CIE L*) of the source"}
-    color_text = {**base, "Description": "colorized", "colorizer:model": pred.meta.get("model", ""),
-                  "colorizer:temperature": f"{temperature:g}"}
+    color_text = {**base, "Description": f"colorized, model {model}, temperature {temperature:g}",
+                  "colorizer:model": model, "colorizer:temperature": f"{temperature:g}"}
     with ThreadPoolExecutor(max_workers=2) as pool:
         gray_job = pool.submit(_write_partial, out_dir, f"{stem}_gray.{ext}", pred.gray(), options,
-                               gray_text) if gray else None  # encoded while the colour copy is decoded
+                               gray_text, meta) if gray else None  # encoded while the colour copy is decoded
         try:
             color_job = pool.submit(_write_partial, out_dir, f"{stem}_color.{ext}", pred.decode(temperature),
-                                    options, color_text)
+                                    options, color_text, meta)
         except BaseException:  # decoding failed: the gray copy is not kept without its colour one
             try:
                 _discard(_collect([gray_job]))
