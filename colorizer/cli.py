@@ -55,14 +55,17 @@ def cmd_colorize(a):
     print(f"{colorizer.name} on {device_name(colorizer.device)}, T = {t:g}, {len(files)} image(s) -> {a.out}",
           file=sys.stderr)
     from tqdm import tqdm
+    import warnings
     failed = 0
-    for r in tqdm(colorize_paths(colorizer, files, a.out, t, options=options), total=len(files), disable=len(files) < 2,
-                  file=sys.stderr):
-        if r.error:
-            failed += 1
-            tqdm.write(f"error: {r.source}: {r.error}", file=sys.stderr)
-        else:
-            tqdm.write(f"{r.source} -> {r.outputs['color']}", file=sys.stderr)
+    with warnings.catch_warnings():  # e.g. an unusable ICC profile: one line naming the file, not a traceback
+        warnings.showwarning = lambda message, *_: tqdm.write(f"warning: {message}", file=sys.stderr)
+        for r in tqdm(colorize_paths(colorizer, files, a.out, t, options=options), total=len(files),
+                      disable=len(files) < 2, file=sys.stderr):
+            if r.error:
+                failed += 1
+                tqdm.write(f"error: {r.source}: {r.error}", file=sys.stderr)
+            else:
+                tqdm.write(f"{r.source} -> {r.outputs['color']}", file=sys.stderr)
     if failed:
         print(f"{failed} of {len(files)} image(s) failed", file=sys.stderr)
     sys.exit(1 if failed or not files else 0)

@@ -169,3 +169,47 @@ def test_size_out_of_range_is_refused_before_any_work(tmp_path, capsys, size, wo
     code, _ = run_cli(tmp_path / "a.png", "--model", "natural", "--out", tmp_path / "out", "--size", size)
     assert code == 2 and words in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("fmt, ext", [("jpeg", "jpg"), ("webp", "webp")])
+def test_format_quality_and_metadata_options(model, tmp_path, fmt, ext):
+    src = tmp_path / "cam.jpg"
+    exif = Image.Exif()
+    exif[0x0112], exif[0x010F] = 6, "Konica"  # turned; the camera's make
+    Image.fromarray(landscape(40, 60, seed=7)).save(src, exif=exif.tobytes(), dpi=(300, 300))
+    out = tmp_path / "out"
+    assert run_cli(src, "--model", model, "--out", out, "--format", fmt, "--quality", "70")[0] == 0
+    assert run_cli(src, "--model", model, "--out", out, "--format", fmt, "--strip-metadata")[0] == 0
+    assert run_cli(src, "--model", model, "--out", out, "--format", fmt, "--quality", "95")[0] == 0
+    assert outputs(out) == [f"cam_color-1.{ext}", f"cam_color-2.{ext}", f"cam_color.{ext}",
+                            f"cam_gray-1.{ext}", f"cam_gray-2.{ext}", f"cam_gray.{ext}"]
+    sizes = {}
+    for name in ("cam_color", "cam_color-1", "cam_color-2"):
+        with Image.open(out / f"{name}.{ext}") as im:
+            assert im.format == fmt.upper() and im.size == (40, 60)
+            exif = im.getexif()
+            assert "model tiny" in exif[0x010E]
+            sizes[name] = (out / f"{name}.{ext}").stat().st_size
+            if name == "cam_color-1":
+                assert 0x010F not in exif and 0x0112 not in exif
+            else:
+                assert exif[0x010F] == "Konica" and exif[0x0112] == 1
+    assert sizes["cam_color"] < sizes["cam_color-2"]  # quality 70 against 95
+
+
+@pytest.mark.parametrize("args, words", [(["--format", "gif"], "invalid choice"),
+                                         (["--quality", "0"], "outside 1..100"),
+                                         (["--quality", "high"], "not a whole number")])
+def test_bad_format_or_quality_is_refused_before_any_work(tmp_path, capsys, args, words):
+    Image.fromarray(landscape(30, 40)).save(tmp_path / "a.png")
+    code, _ = run_cli(tmp_path / "a.png", "--model", "natural", "--out", tmp_path / "out", *args)
+    assert code == 2 and words in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_unusable_colour_profile_is_a_warning_line(model, tmp_path, capsys):
+    Image.fromarray(landscape(30, 40)).save(tmp_path / "odd.png", icc_profile=b"not a profile")
+    code, _ = run_cli(tmp_path / "odd.png", "--model", model, "--out", tmp_path / "out")
+    err = capsys.readouterr().err
+    assert code == 0 and f"warning: {tmp_path / 'odd.png'}: its embedded ICC profile cannot be read" in err
+    assert outputs(tmp_path / "out") == ["odd_color.png", "odd_gray.png"]
