@@ -2,6 +2,8 @@
 
 Modules, one concept each:
     main      entry point and command-line arguments (`landscape-colorizer`, `python -m app`)
+    systemlibs  the X11 libraries Qt needs on Linux, checked before Qt starts (first start)
+    fileopen  macOS: photos opened with the app arrive as FileOpen events
     window    the main window: wires widgets, settings and the worker together
     worker    the background thread that loads models, colorizes, decodes and saves
     jobs      the messages passed between the window and the worker

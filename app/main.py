@@ -2,17 +2,17 @@
 
 Paths given on the command line are colorized at once; that is also how photos dropped onto the
 executable's icon arrive (Windows, Linux). macOS delivers them as QFileOpenEvents instead, which
-are handled the same way.
+are handled the same way (app.fileopen).
+
+Qt is imported only once the arguments are read and, on Linux with X11, the system libraries of Qt's
+xcb plugin are found (app.systemlibs): a missing one is named with the command that installs it,
+instead of Qt's "could not load the Qt platform plugin xcb".
 """
 import argparse
 import logging
 import sys
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject
-from PySide6.QtWidgets import QApplication
-
-from . import APP_NAME, DISPLAY_NAME
-from .gcguard import GuiThreadGarbageCollector
+from . import APP_NAME, DISPLAY_NAME, systemlibs
 
 log = logging.getLogger("app")
 
@@ -55,25 +55,18 @@ def create_window(args: argparse.Namespace, log_path=None):
     return window
 
 
-class FileOpenForwarder(QObject):
-    """macOS: photos dropped on the Dock icon, or opened with the app, arrive as FileOpen events."""
-
-    def __init__(self, window):
-        super().__init__(window)
-        self._window = window
-
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.FileOpen:
-            self._window.add_paths([event.file()])
-            return True
-        return False
-
-
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if "--self-test" in argv:  # before any window (or even QApplication) exists
         return run_self_test(argv)
     args = parse_args(argv)
+    if not systemlibs.check():
+        return 1
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    from .fileopen import FileOpenForwarder
+    from .gcguard import GuiThreadGarbageCollector
     from .logs import setup_logging
 
     QCoreApplication.setApplicationName(APP_NAME)  # names the settings and data folders
