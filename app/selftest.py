@@ -1,9 +1,11 @@
 """`landscape-colorizer --self-test`: checks an installation (above all the packaged app) without a window.
 
 Loads every model the app would offer (colorizer.weights.list_models()), colorizes a generated landscape
-(as PNG and JPEG) and a broken file with each, and checks the outputs: both files written, the size of
-the input, the colour copy in colour, the gray copy gray, the broken file reported with a reason without
-stopping the files after it. Prints one line per check and a summary; returns 0 if all passed, else 1.
+(a PNG and a JPEG with EXIF) and a broken file with each, writing PNG and JPEG outputs, and checks them:
+both files written, the size of the input, the colour copy in colour, the gray copy gray, the JPEGs'
+EXIF kept and upright, the broken file reported with a reason without stopping the files after it.
+Also checks the image codecs the outputs and colour management need (JPEG, zlib, WebP, littlecms).
+Prints one line per check and a summary; returns 0 if all passed, else 1.
 
 Models run with torch where it is installed, else with numpy (the packaged CPU app has no torch). With
 a CUDA build of torch and a GPU, the first model is also run on the GPU.
@@ -94,12 +96,37 @@ def check_qt(rep: Report) -> None:
               f"{', '.join(found) or 'none'} in {plugins / 'platforms'}" + (f"; missing {missing}" if missing else ""))
 
 
-def check_model(rep: Report, card: dict, inputs: list, broken: Path, out_dir: Path) -> None:
+def check_codecs(rep: Report, out_dir: Path) -> None:
+    """Pillow's JPEG, zlib, WebP and littlecms are in (the bundle carries them as Pillow's own libraries):
+    a WebP written and read back, and an Adobe RGB tagged image converted to sRGB."""
     import numpy as np
-    from PIL import Image
+    from PIL import Image, features
 
-    from colorizer.color import rgb_to_lab
-    from colorizer.pipeline import Colorizer, colorize_paths
+    from colorizer import icc
+    from colorizer.images import load_rgb
+
+    for name in ("jpg", "zlib", "webp", "littlecms2"):
+        rep.check(bool(features.check(name)), f"Pillow has {name}", str(features.version(name) or "missing"))
+    try:
+        pixels = np.linspace(0, 255, 48, dtype=np.uint8).reshape(4, 4, 3)
+        Image.fromarray(pixels).save(out_dir / "codec.webp", lossless=True)
+        with Image.open(out_dir / "codec.webp") as im:
+            same = np.array_equal(np.asarray(im.convert("RGB")), pixels)
+        rep.check(same, "WebP written and read back", "lossless, identical" if same else "pixels differ")
+    except Exception as e:
+        rep.check(False, "WebP written and read back", f"{type(e).__name__}: {e}")
+    try:
+        Image.new("RGB", (2, 2), (128, 128, 128)).save(out_dir / "adobe.png", icc_profile=icc.rgb_profile("adobe-rgb"))
+        got = int(load_rgb(out_dir / "adobe.png")[0, 0, 0])
+        # Adobe RGB's gray 128 (gamma 2.2) is sRGB's 129-130 (ImageCms); unconverted it would stay 128
+        rep.check(got in (129, 130), "colour management (ImageCms) converts Adobe RGB to sRGB", f"128 -> {got}")
+    except Exception as e:
+        rep.check(False, "colour management (ImageCms) converts Adobe RGB to sRGB", f"{type(e).__name__}: {e}")
+
+
+def check_model(rep: Report, card: dict, inputs: list, broken: Path, out_dir: Path) -> None:
+    from colorizer.output import OutputOptions
+    from colorizer.pipeline import Colorizer
 
     rep.line(f"model {card['id']!r} ({card.get('name', card['id'])}) from {card['path']}")
     t0 = time.perf_counter()
@@ -110,21 +137,33 @@ def check_model(rep: Report, card: dict, inputs: list, broken: Path, out_dir: Pa
         return
     rep.check(True, f"{card['id']}: model loads", f"{time.perf_counter() - t0:.2f} s, {colorizer.backend}")
 
+    for fmt in ("png", "jpeg"):
+        check_outputs(rep, card, colorizer, inputs, broken, out_dir if fmt == "png" else out_dir / fmt,
+                      OutputOptions(fmt))
+
+
+def check_outputs(rep: Report, card: dict, colorizer, inputs: list, broken: Path, out_dir: Path, options) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from colorizer.color import rgb_to_lab
+    from colorizer.pipeline import colorize_paths
+
     t0 = time.perf_counter()
     paths = [inputs[0], broken, *inputs[1:]]  # the broken file in the middle: the ones after it must still run
     try:
-        results = {r.source: r for r in colorize_paths(colorizer, [str(p) for p in paths], out_dir)}
+        results = {r.source: r for r in colorize_paths(colorizer, [str(p) for p in paths], out_dir, options=options)}
     except Exception as e:
-        rep.check(False, f"{card['id']}: colorizing runs to the end", f"{type(e).__name__}: {e}")
+        rep.check(False, f"{card['id']}: colorizing to {options.format} runs to the end", f"{type(e).__name__}: {e}")
         return
-    rep.line(f"  colorized {len(paths)} files in {time.perf_counter() - t0:.2f} s")
+    rep.line(f"  colorized {len(paths)} files to {options.format.upper()} in {time.perf_counter() - t0:.2f} s")
 
     bad = results.get(str(broken))
     rep.check(bad is not None and bool(bad.error) and not bad.outputs, f"{card['id']}: broken file reported",
               f"{broken.name}: {bad.error}" if bad is not None else "no result for it")
     for src in inputs:
         r = results.get(str(src))
-        name = f"{card['id']}: {src.name}"
+        name = f"{card['id']}: {src.name} as {options.format.upper()}"
         if r is None or r.error:
             rep.check(False, f"{name} colorized", r.error if r is not None else "no result (stopped early?)")
             continue
@@ -137,6 +176,12 @@ def check_model(rep: Report, card: dict, inputs: list, broken: Path, out_dir: Pa
             L_in = rgb_to_lab(np.asarray(im.convert("RGB")))[..., 0]
         with Image.open(color_p) as im:
             size_c, color = im.size, np.asarray(im.convert("RGB"))
+            fmt_ok, exif = im.format == options.format.upper(), im.getexif()
+        rep.check(fmt_ok, f"{name} -> written as {options.format.upper()}", color_p.name)
+        if src.suffix == ".jpg":  # made with EXIF below: kept, upright
+            rep.check(exif.get(0x010F) == "Self-test camera" and exif.get(0x0112) == 1,
+                      f"{name} -> EXIF kept, Orientation 1", f"Make {exif.get(0x010F)!r}, Orientation "
+                      f"{exif.get(0x0112)}")
         with Image.open(gray_p) as im:
             size_g, gray = im.size, np.asarray(im.convert("RGB"))
         rep.check(size_c == size_in and size_g == size_in, f"{name} -> size kept",
@@ -184,8 +229,12 @@ def run(out_dir: Path, rep: Report) -> None:
     gray = landscape_gray()
     png, jpg, broken = src_dir / "landscape.png", src_dir / "landscape-photo.jpg", src_dir / "broken.jpg"
     Image.fromarray(gray).save(png)
-    Image.fromarray(np.repeat(gray[..., None], 3, axis=2)).save(jpg, quality=90)  # an RGB file of a gray photo
+    exif = Image.Exif()
+    exif[0x010F] = "Self-test camera"  # Make: the outputs must keep it
+    # an RGB file of a gray photo
+    Image.fromarray(np.repeat(gray[..., None], 3, axis=2)).save(jpg, quality=90, exif=exif.tobytes())
     broken.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG " + os.urandom(64))
+    check_codecs(rep, src_dir)
     for card in models:
         check_model(rep, card, [png, jpg], broken, out_dir / card["id"])
     check_cuda(rep, models[0], png)

@@ -25,6 +25,9 @@ def test_self_test_passes_with_a_model(tiny_model, monkeypatch, only_env_weights
     assert "SELF-TEST PASSED" in out and f"model '{name}'" in out
     assert "broken.jpg:" in out  # the broken file is reported with its reason ...
     assert len(list((tmp_path / name).glob("*_color.png"))) == 2  # ... and the file after it still ran
+    assert len(list((tmp_path / name / "jpeg").glob("*_color.jpg"))) == 2  # JPEG output too
+    assert "EXIF kept, Orientation 1" in out and "WebP written and read back" in out
+    assert "[ok] colour management (ImageCms) converts Adobe RGB to sRGB" in out
 
 
 def test_self_test_fails_without_models(tmp_path, monkeypatch, only_env_weights, capsys):
