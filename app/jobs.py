@@ -7,14 +7,18 @@ from dataclasses import dataclass, field
 
 from PySide6.QtGui import QImage
 
+from colorizer.output import OutputOptions
+
 
 @dataclass(frozen=True)
 class Options:
-    """How to colorize: the model (its card from colorizer.weights.list_models), T and where to save."""
+    """How to colorize: the model (its card from colorizer.weights.list_models), T, where to save and
+    in which format (colorizer.output.OutputOptions)."""
 
     model: dict
     temperature: float
     out_dir: str
+    output: OutputOptions = OutputOptions()
 
     @property
     def model_id(self) -> str:

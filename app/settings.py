@@ -1,4 +1,5 @@
-"""What the window remembers between runs: model, temperature (per model), output folder, geometry.
+"""What the window remembers between runs: model, temperature (per model), output folder and format,
+geometry.
 
 Stored with QSettings in the platform's usual place. Setting LANDSCAPE_COLORIZER_SETTINGS to a file
 path stores them in that INI file instead, so tests (and portable installs) never touch the real
@@ -8,6 +9,8 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
+
+from colorizer.output import FORMATS
 
 from . import APP_NAME, DISPLAY_NAME
 
@@ -69,6 +72,26 @@ class Settings:
     @output_dir.setter
     def output_dir(self, path) -> None:
         self.store.setValue("output_dir", os.fspath(path))
+
+    # -- output format ---------------------------------------------------------------------------
+    @property
+    def output_format(self) -> str:
+        """'png' (the default), 'jpeg' or 'webp'."""
+        value = str(self.store.value("output/format", "png") or "png")
+        return value if value in FORMATS else "png"
+
+    @output_format.setter
+    def output_format(self, fmt: str) -> None:
+        self.store.setValue("output/format", fmt)
+
+    @property
+    def keep_metadata(self) -> bool:
+        """Copy the photo's EXIF (camera, date, GPS, ...) into the copies; on unless turned off."""
+        return str(self.store.value("output/keep_metadata", "true")).lower() not in ("false", "0", "no")
+
+    @keep_metadata.setter
+    def keep_metadata(self, keep: bool) -> None:
+        self.store.setValue("output/keep_metadata", "true" if keep else "false")
 
     # -- window ----------------------------------------------------------------------------------
     def geometry(self) -> QByteArray:

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QMainWindow,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QMainWindow,
                                QMessageBox, QProgressBar, QPushButton, QSlider, QSplitter, QStackedWidget,
                                QToolButton, QVBoxLayout, QWidget)
 
 from colorizer.images import IMAGE_EXTENSIONS
+from colorizer.output import OutputOptions
 from colorizer.weights import list_models, weights_dirs
 
 from . import DISPLAY_NAME
@@ -30,6 +31,8 @@ log = logging.getLogger("app.window")
 
 T_MIN, T_MAX = 0.05, 1.00  # the temperature slider's range; it moves in steps of 0.01
 HINT_PAGE, COMPARE_PAGE = 0, 1
+OUTPUT_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WebP"}  # colorizer.output's formats, as shown
+OUTPUT_QUALITY = 92  # JPEG and WebP; the command line's --quality sets another
 
 
 class RecentImages:
@@ -258,10 +261,28 @@ class MainWindow(QMainWindow):
         self.open_output_button = QPushButton("Open folder")
         self.open_output_button.setToolTip("Show the saved photos in the file manager (Ctrl+Shift+E)")
         self.open_output_button.clicked.connect(self.open_output_dir)
+        format_label = QLabel("&Format:")
+        self.format_combo = QComboBox()
+        for fmt, name in OUTPUT_FORMATS.items():
+            self.format_combo.addItem(name, fmt)
+        self.format_combo.setToolTip("File format of the saved copies: PNG (lossless), JPEG (quality 92, full "
+                                     "colour resolution) or WebP (quality 92)")
+        self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(self.settings.output_format)))
+        self.format_combo.currentIndexChanged.connect(self._on_output_format_changed)
+        format_label.setBuddy(self.format_combo)
+        self.metadata_check = QCheckBox("&Keep photo metadata")
+        self.metadata_check.setToolTip("Copy each photo's EXIF (date taken, camera, lens, GPS, …) and DPI into "
+                                       "its copies. Off: the copies carry none of it.")
+        self.metadata_check.setChecked(self.settings.keep_metadata)
+        self.metadata_check.toggled.connect(self._on_keep_metadata_changed)
         row.addWidget(label)
         row.addWidget(self.output_edit, 1)
         row.addWidget(change)
         row.addWidget(self.open_output_button)
+        row.addSpacing(8)
+        row.addWidget(format_label)
+        row.addWidget(self.format_combo)
+        row.addWidget(self.metadata_check)
         return row
 
     def _build_progress_row(self) -> QHBoxLayout:
@@ -320,9 +341,20 @@ class MainWindow(QMainWindow):
     def set_temperature(self, t: float) -> None:
         self.temperature_slider.setValue(round(min(T_MAX, max(T_MIN, t)) * 100))
 
+    def output_options(self) -> OutputOptions:
+        """The format chosen beside the output folder, as the library takes it."""
+        return OutputOptions(format=self.format_combo.currentData(), quality=OUTPUT_QUALITY,
+                             keep_metadata=self.metadata_check.isChecked())
+
     def options(self):
         card = self.current_model()
-        return Options(card, self.temperature(), os.fspath(self.output_dir)) if card else None
+        return Options(card, self.temperature(), os.fspath(self.output_dir), self.output_options()) if card else None
+
+    def _on_output_format_changed(self, index: int) -> None:
+        self.settings.output_format = self.format_combo.currentData()
+
+    def _on_keep_metadata_changed(self, keep: bool) -> None:
+        self.settings.keep_metadata = keep
 
     def _usable_model(self):
         card = self.current_model()
@@ -561,8 +593,10 @@ class MainWindow(QMainWindow):
         tasks = []
         for entry in items:
             gray = entry.outputs.get("gray")
-            # The grayscale copy does not depend on model or T: write it again only into a new folder.
-            has_gray = bool(gray) and Path(gray).parent == Path(options.out_dir) and Path(gray).exists()
+            # The grayscale copy does not depend on model or T: write it again only into a new folder
+            # or in a new format.
+            has_gray = (bool(gray) and Path(gray).parent == Path(options.out_dir) and Path(gray).exists()
+                        and Path(gray).suffix == f".{options.output.extension}")
             tasks.append(Colorize(entry.key, entry.source, options, resave=True, write_gray=not has_gray))
         log.info("apply to all: %d photo(s) with %s, T=%g", len(tasks), options.model_id, options.temperature)
         self._set_busy("save")

@@ -218,7 +218,8 @@ class ColorizeWorker(QObject):
                             model_name=opts.model.get("name", opts.model_id), temperature=opts.temperature)
         try:
             pred = self._prediction(task.key, task.source, colorizer)
-            written = save_outputs(pred, opts.temperature, opts.out_dir, gray=task.write_gray)
+            written = save_outputs(pred, opts.temperature, opts.out_dir, gray=task.write_gray,
+                                   options=opts.output)
             result.outputs = {kind: str(path) for kind, path in written.items() if path}
             result.size = (pred.L.shape[1], pred.L.shape[0])
             result.color = to_qimage(pred.decode(opts.temperature, max_side=self.preview_side))
