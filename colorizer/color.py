@@ -1,9 +1,14 @@
 """CIE Lab through scikit-image, and the scaling the network sees.
 
 L is in [0, 100]; a and b lie roughly in [-128, 127]. The network gets L / 50 - 1 (about [-1, 1]).
+
+rgb_to_lab and lab_to_rgb are scikit-image's conversions (float64). The full-resolution paths of the
+pipeline use the float32 twins below them (rgb_to_l, gray_to_l, lab_to_rgb8, l_to_gray), which give
+the same pixels to within one uint8 level at a fraction of the time and memory.
 """
 import numpy as np
 from skimage import color as skcolor
+from skimage.color import colorconv
 
 
 def rgb_to_lab(rgb: np.ndarray, rows_per_chunk: int = 512) -> np.ndarray:
@@ -26,33 +31,186 @@ def lab_to_rgb(lab: np.ndarray, rows_per_chunk: int = 512) -> np.ndarray:
     return out
 
 
+def normalize_l(L):
+    """The network's input scaling of L (works on numpy arrays and torch tensors)."""
+    return L / 50.0 - 1.0
+
+
+# ---- fast paths for full-resolution photos -----------------------------------------------------------
+# Written by hand in float32 and in bands of rows, because scikit-image converts in float64 with several
+# full-size intermediates (2.2 s and ~1 GB for a 12-megapixel decode). The formulas are scikit-image's
+# (its matrices and white point are read from skimage.color.colorconv); tests/test_color.py checks each
+# path against rgb2lab / lab2rgb, to within one uint8 level.
+BAND_PIXELS = 1 << 20  # pixels per band: a few MB of float32 temporaries, which stay in cache
+
+
+def band_rows(width: int) -> int:
+    """Rows per band for an image `width` pixels wide."""
+    return max(1, BAND_PIXELS // max(1, width))
+
+
+_WHITE = np.asarray(colorconv.xyz_tristimulus_values(illuminant="D65", observer="2"), np.float64)
+# linear sRGB = this @ (x, y, z), the CIE f^-1 values before scaling by the white point
+_RGB_FROM_XYZ_WHITE = (colorconv.rgb_from_xyz * _WHITE[None, :]).astype(np.float32)
+
+
+def _srgb_to_linear(v):
+    """sRGB in [0, 1] -> linear light: rgb2xyz's curve, float64."""
+    v = np.asarray(v, np.float64)
+    return np.where(v > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92)
+
+
+def _linear_to_srgb(v):
+    """Linear light -> sRGB in [0, 1]: xyz2rgb's curve and clipping, float64."""
+    v = np.asarray(v, np.float64)
+    return np.clip(np.where(v > 0.0031308, 1.055 * np.maximum(v, 0.0031308) ** (1 / 2.4) - 0.055, v * 12.92), 0, 1)
+
+
+# L of each gray sRGB level, from rgb2lab itself
+_GRAY_L = skcolor.rgb2lab(np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)[None])[0, :, 0].astype(np.float32)
+# a colour pixel's L depends only on its luminance: Y = sum over the channels of table[channel][value]
+_Y_OF_LEVEL = (_srgb_to_linear(np.arange(256) / 255.0)[None, :]
+               * (colorconv.xyz_from_rgb[1] / _WHITE[1])[:, None]).astype(np.float32)  # (3, 256)
+
+
+def gray_to_l(gray: np.ndarray) -> np.ndarray:
+    """uint8 gray HxW (an sRGB gray: R = G = B) -> float32 L HxW, exactly rgb2lab's, by table lookup."""
+    return _GRAY_L[np.asarray(gray, dtype=np.uint8)]
+
+
+def _luminance_to_l(y: np.ndarray) -> np.ndarray:
+    """Relative luminance (float32, overwritten) -> L: xyz2lab's formula."""
+    small = y <= 0.008856
+    linear = y[small] * np.float32(7.787) + np.float32(16.0 / 116.0)
+    np.cbrt(y, out=y)
+    y[small] = linear
+    y *= np.float32(116.0)
+    y -= np.float32(16.0)
+    return y
+
+
+def rgb_to_l(rgb: np.ndarray) -> np.ndarray:
+    """uint8 sRGB HxWx3 -> float32 L HxW: rgb2lab's L, without computing a and b."""
+    h, w = rgb.shape[:2]
+    out = np.empty((h, w), np.float32)
+    rows = band_rows(w)
+    for top in range(0, h, rows):
+        band = rgb[top:top + rows]
+        y = _Y_OF_LEVEL[0][band[..., 0]]
+        y += _Y_OF_LEVEL[1][band[..., 1]]
+        y += _Y_OF_LEVEL[2][band[..., 2]]
+        out[top:top + rows] = _luminance_to_l(y)
+    return out
+
+
+class _StepTable:
+    """An increasing 1-D map x -> uint8 level given by its steps (steps[k - 1]: the smallest x of level
+    k), looked up without a search: a table over `cells` equal cells of [lo, hi] holds the level at each
+    cell's start and the step inside the cell, if any (no cell holds two: checked here), so one lookup
+    and one comparison give the level. Exact to the float32 input."""
+
+    def __init__(self, steps: np.ndarray, lo: float, hi: float, cells: int = 4096):
+        assert np.diff(steps).min() > (hi - lo) / cells, "two steps in one cell"
+        self.lo, self.hi, self.scale = np.float32(lo), np.float32(hi), np.float32(cells / (hi - lo))
+        starts = lo + np.arange(cells + 1) / float(self.scale)
+        self.cell_level = np.searchsorted(steps, starts, side="right").astype(np.uint8)
+        # the step that follows each cell's start, as the smallest float32 at or above it (so that a
+        # float32 x reaches it exactly when x >= the float64 step); inf past the last one
+        following = np.append(steps, np.inf)[self.cell_level.astype(np.intp)]
+        f32 = following.astype(np.float32)
+        self.cell_step = np.where(f32 < following, np.nextafter(f32, np.float32(np.inf)), f32).astype(np.float32)
+
+    def __call__(self, x: np.ndarray, out: np.ndarray = None) -> np.ndarray:
+        """float32 x (clipped in place to [lo, hi]) -> uint8 levels (into out if given)."""
+        np.clip(x, self.lo, self.hi, out=x)
+        cell = x - self.lo
+        cell *= self.scale
+        cell = cell.astype(np.intp)
+        level = self.cell_level[cell]
+        level += x >= self.cell_step[cell]
+        if out is None:
+            return level
+        out[...] = level
+        return out
+
+
+def _steps_of(level_of, lo: float, hi: float) -> np.ndarray:
+    """The 255 steps of an increasing map to rounded levels, by bisection to float64 precision."""
+    k = np.arange(1, 256)
+    a, b = np.full(255, lo, np.float64), np.full(255, hi, np.float64)
+    for _ in range(64):
+        mid = (a + b) / 2
+        below = level_of(mid) < k
+        a, b = np.where(below, mid, a), np.where(below, b, mid)
+    return b
+
+
+# linear light -> sRGB level (lab_to_rgb8's last step, in place of a power per pixel)
+_LINEAR_TO_LEVEL = _StepTable(_steps_of(lambda v: np.round(_linear_to_srgb(v) * 255.0), 0.0, 1.0), 0.0, 1.0)
+
+
 # L -> gray is a 1-D, increasing map (a = b = 0), so it is tabulated once from scikit-image's own
-# conversion: the L at which the rounded sRGB value steps from k - 1 to k, found by bisection to float64
-# precision. A lookup then gives exactly lab2rgb's rounded (red-channel) value, at a fraction of the time on
-# large photos (interpolating a table instead was off by one level now and then).
+# conversion: the L at which the rounded sRGB value steps from k - 1 to k. A lookup then gives exactly
+# lab2rgb's rounded (red-channel) value.
 def _gray_level(L: np.ndarray) -> np.ndarray:
     rgb = skcolor.lab2rgb(np.stack([L, np.zeros_like(L), np.zeros_like(L)], axis=-1)[None])[0]
     return np.round(np.clip(rgb[:, 0], 0.0, 1.0) * 255.0)
 
 
-def _gray_steps() -> np.ndarray:
-    k = np.arange(1, 256)
-    lo, hi = np.zeros(255), np.full(255, 100.0)
-    for _ in range(64):  # 100 / 2^64 is below float64 resolution: lo and hi end as neighbours
-        mid = (lo + hi) / 2
-        below = _gray_level(mid) < k
-        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return hi  # hi[k - 1]: the smallest L whose gray level is k
-
-
-_GRAY_STEPS = _gray_steps()
+_GRAY_STEPS = _steps_of(_gray_level, 0.0, 100.0)
+_L_TO_GRAY = _StepTable(_GRAY_STEPS, 0.0, 100.0)
 
 
 def l_to_gray(L: np.ndarray) -> np.ndarray:
-    """Lightness HxW in [0, 100] -> the neutral sRGB gray it stands for, uint8 HxW."""
-    return np.searchsorted(_GRAY_STEPS, np.asarray(L, dtype=np.float64), side="right").astype(np.uint8)
+    """Lightness HxW in [0, 100] -> the neutral sRGB gray it stands for, uint8 HxW (in bands of rows)."""
+    L = np.asarray(L)
+    if L.ndim < 2:
+        return _L_TO_GRAY(np.array(L, dtype=np.float32))
+    out = np.empty(L.shape, np.uint8)
+    rows = band_rows(L.shape[-1])
+    for top in range(0, L.shape[0], rows):
+        _L_TO_GRAY(np.array(L[top:top + rows], dtype=np.float32), out=out[top:top + rows])
+    return out
 
 
-def normalize_l(L):
-    """The network's input scaling of L (works on numpy arrays and torch tensors)."""
-    return L / 50.0 - 1.0
+def _f_inverse(f: np.ndarray) -> np.ndarray:
+    """CIE f^-1 of float32 f: f^3 above 6/29, the linear segment below (lab2xyz's formula)."""
+    cube = f * f
+    cube *= f
+    linear = f - np.float32(16.0 / 116.0)
+    linear *= np.float32(1 / 7.787)
+    return np.where(f > np.float32(0.2068966), cube, linear)
+
+
+def lab_to_rgb8(L: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray = None) -> np.ndarray:
+    """float32 L, a, b (each HxW) -> uint8 sRGB HxWx3: lab2rgb in float32, gamut clipped as it clips.
+    Meant for a band of rows at a time: it makes a few float32 temporaries of the input's size."""
+    if out is None:
+        out = np.empty(np.shape(L) + (3,), np.uint8)
+    fy = np.asarray(L, np.float32) + np.float32(16.0)
+    fy *= np.float32(1 / 116.0)
+    fx = np.asarray(a, np.float32) * np.float32(1 / 500.0)
+    fx += fy
+    fz = np.asarray(b, np.float32) * np.float32(-1 / 200.0)
+    fz += fy
+    np.maximum(fz, 0.0, out=fz)  # lab2xyz sets a negative z to 0 (far out of gamut)
+    x, y, z = _f_inverse(fx), _f_inverse(fy), _f_inverse(fz)
+    m = _RGB_FROM_XYZ_WHITE
+    v = np.empty_like(x)
+    for c in range(3):
+        np.multiply(x, m[c, 0], out=v)
+        v += y * m[c, 1]
+        v += z * m[c, 2]
+        _LINEAR_TO_LEVEL(v, out=out[..., c])
+    return out
+
+
+def lab_to_rgb_fast(lab: np.ndarray) -> np.ndarray:
+    """Lab HxWx3 -> sRGB uint8 HxWx3: lab_to_rgb to within one level, in float32 bands."""
+    h, w = lab.shape[:2]
+    out = np.empty((h, w, 3), np.uint8)
+    rows = band_rows(w)
+    for top in range(0, h, rows):
+        band = lab[top:top + rows]
+        lab_to_rgb8(band[..., 0], band[..., 1], band[..., 2], out=out[top:top + rows])
+    return out

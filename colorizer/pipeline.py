@@ -9,15 +9,18 @@ installed, and numpy (colorizer.numpy_net, on the CPU) where it is not, as in th
 Everything else (decoding, resizing, writing) is numpy and Pillow. torch is imported only when a torch
 model is loaded or a device is resolved with torch installed, never by importing this module.
 """
+import inspect
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
 
-from .color import l_to_gray, lab_to_rgb, normalize_l, rgb_to_lab
+from .color import band_rows, gray_to_l, l_to_gray, lab_to_rgb8, normalize_l, rgb_to_l
 from .decode import annealed_mean_numpy
 from .images import ImageError, find_images, load_rgb
+from .upsample import METHODS as UPSAMPLING, guided_coefficients, resize, upsample_ab
 from .numpy_net import NumpyUNet
 from .output import OutputOptions, _write_png_new, free_output_paths, save_outputs  # noqa: F401  (re-exported)
 from .weights import load_model, load_numpy_model
@@ -70,58 +73,139 @@ def network_size(h: int, w: int, side: int = 256) -> tuple:
     return max(16, round(h * s / 16) * 16), max(16, round(w * s / 16) * 16)
 
 
+_LOAD_KEEPS_GRAY = "keep_gray" in inspect.signature(load_rgb).parameters
+
+
 def image_to_l(image) -> np.ndarray:
     """A path, PIL image or array (HxW gray or HxWx3 RGB, uint8) -> float32 L HxW in [0, 100].
-    A colour image is reduced to its lightness: the tool makes the grayscale itself."""
+    A colour image is reduced to its lightness: the tool makes the grayscale itself. A gray source
+    takes a 256-entry table, a colour one only its luminance (colorizer.color's fast paths)."""
     if isinstance(image, np.ndarray):
-        rgb = image if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)
-        if rgb.dtype != np.uint8:
-            rgb = np.round(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
+        pixels = image
+        if pixels.dtype != np.uint8:
+            pixels = np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8)
     else:
-        rgb = load_rgb(image)
-    return rgb_to_lab(rgb)[..., 0]
+        pixels = load_rgb(image, keep_gray=True) if _LOAD_KEEPS_GRAY else load_rgb(image)
+    return gray_to_l(pixels) if pixels.ndim == 2 else rgb_to_l(pixels)
+
+
+def _region(box, size: tuple) -> tuple:
+    """A (left, top, right, bottom) box in full-resolution pixels, cut to the image -> ints; ValueError
+    if nothing of it is inside."""
+    h, w = size
+    if box is None:
+        return 0, 0, w, h
+    left, top, right, bottom = (int(round(v)) for v in box)
+    left, top, right, bottom = max(left, 0), max(top, 0), min(right, w), min(bottom, h)
+    if left >= right or top >= bottom:
+        raise ValueError(f"box {tuple(box)} holds no pixel of the {w}x{h} image")
+    return left, top, right, bottom
+
+
+def _shrunk(h: int, w: int, max_side: int) -> tuple:
+    """(h, w) scaled so that the longer side is max_side (never enlarged)."""
+    if not max_side or max(h, w) <= max_side:
+        return h, w
+    s = max_side / max(h, w)
+    return max(1, round(h * s)), max(1, round(w * s))
+
+
+_BANDS = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1), thread_name_prefix="decode")
 
 
 @dataclass
 class Prediction:
-    """One photo's network output: decode it at any temperature, as often as needed."""
+    """One photo's network output: decode it at any temperature, as often as needed, whole or any
+    region of it, at full resolution or shrunk.
+
+    Decoding works in bands of rows (two at a time, on two threads: numpy lets go of the GIL), each
+    band's ab upsampled from the network's resolution (colorizer.upsample: guided by the photo's own L,
+    or bilinear) and converted in float32, so time and memory grow with the pixels asked for. The ab
+    at the network's resolution (or the guided filter's coefficients) is kept for the last temperature."""
 
     L: np.ndarray  # (H, W) float32, the photo's own lightness at full resolution
     logits: np.ndarray  # (Q, h, w) float32, at the network's resolution (whichever backend made it)
     centres: np.ndarray  # (Q, 2) float32, the ab colour of each class
     source: str = ""
     meta: dict = field(default_factory=dict)
+    upsampling: str = "bilinear"  # or "guided": see colorizer.upsample
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def size(self) -> tuple:
         return self.L.shape
 
+    def _guide(self) -> np.ndarray:
+        """L at the network's resolution (as predict() gave it to the network), kept."""
+        if "guide" not in self._cache:
+            self._cache["guide"] = resize(self.L, self.logits.shape[1:])
+        return self._cache["guide"]
+
+    def _planes(self, temperature: float) -> np.ndarray:
+        """The low-resolution planes that upsample_ab takes for this temperature: ab (2, h, w), or the
+        guided filter's coefficients (4, h, w)."""
+        if self.upsampling not in UPSAMPLING:
+            raise ValueError(f"unknown upsampling {self.upsampling!r}: use one of {', '.join(UPSAMPLING)}")
+        key = (float(temperature), self.upsampling)
+        if self._cache.get("planes_key") != key:
+            ab = annealed_mean_numpy(self.logits, self.centres, temperature)
+            planes = guided_coefficients(self._guide(), ab) if self.upsampling == "guided" else ab
+            self._cache.update(planes_key=key, planes=planes)
+        return self._cache["planes"]
+
+    def _bands(self, box, max_side, channels: int, band_fn) -> np.ndarray:
+        """Run band_fn(L_band, low_res_box, out_band) over bands of the output rows (two threads)."""
+        left, top, right, bottom = _region(box, self.L.shape)
+        oh, ow = _shrunk(bottom - top, right - left, max_side)
+        out = np.empty((oh, ow, channels) if channels > 1 else (oh, ow), np.uint8)
+        sy, sx = self.logits.shape[1] / self.L.shape[0], self.logits.shape[2] / self.L.shape[1]
+        ky = (bottom - top) / oh  # full-resolution rows per output row
+
+        def band(y0):
+            y1 = min(y0 + rows, oh)
+            t, b = top + y0 * ky, top + y1 * ky  # the band's rows in full-resolution coordinates
+            if (oh, ow) == (bottom - top, right - left):
+                L = self.L[top + y0:top + y1, left:right]
+            else:
+                L = resize(self.L, (y1 - y0, ow), box=(left, t, right, b))
+            band_fn(L, (left * sx, t * sy, right * sx, b * sy), out[y0:y1])
+
+        rows = band_rows(ow)
+        starts = range(0, oh, rows)
+        if len(starts) == 1:
+            band(0)
+        else:
+            list(_BANDS.map(band, starts))  # list(): raises a band's error here
+        return out
+
     def ab(self, temperature: float, shape=None) -> np.ndarray:
-        """ab (H, W, 2) float32 at `shape` (default: full resolution)."""
+        """ab (H, W, 2) float32 of the whole photo at `shape` (default: full resolution)."""
         shape = tuple(shape or self.L.shape)
-        ab = annealed_mean_numpy(self.logits, self.centres, temperature)
-        return np.stack([resize_channel(channel, shape) for channel in ab], axis=-1)
+        L = self.L if shape == self.L.shape else resize(self.L, shape)
+        a, b = upsample_ab(self._planes(temperature), L)
+        return np.stack([a, b], axis=-1)
 
-    def decode(self, temperature: float, max_side: int = None) -> np.ndarray:
-        """uint8 RGB at full resolution, or downscaled so its longer side is max_side (for previews)."""
-        L = self.L
-        if max_side and max(L.shape) > max_side:
-            s = max_side / max(L.shape)
-            shape = (max(1, round(L.shape[0] * s)), max(1, round(L.shape[1] * s)))
-            L = np.asarray(Image.fromarray(L).resize(shape[::-1], Image.Resampling.BILINEAR))
-        lab = np.concatenate([L[..., None], self.ab(temperature, L.shape)], axis=2)
-        return lab_to_rgb(lab)
+    def decode(self, temperature: float, max_side: int = None, box=None) -> np.ndarray:
+        """uint8 RGB (H, W, 3). box = (left, top, right, bottom) in full-resolution pixels: just that
+        region (cut to the image); max_side: shrunk so that its longer side is at most max_side (for
+        previews). Without either, the whole photo at full resolution."""
+        planes = self._planes(temperature)
 
-    def gray(self) -> np.ndarray:
-        return l_to_gray(self.L)
+        def band(L, low_box, out):
+            a, b = upsample_ab(planes, L, low_box)
+            lab_to_rgb8(L, a, b, out=out)
+        return self._bands(box, max_side, 3, band)
+
+    def gray(self, max_side: int = None, box=None) -> np.ndarray:
+        """uint8 (H, W): the photo's lightness as sRGB gray, with decode()'s box and max_side."""
+        def band(L, low_box, out):
+            out[...] = l_to_gray(L)
+        return self._bands(box, max_side, 1, band)
 
 
 def resize_channel(channel: np.ndarray, shape: tuple) -> np.ndarray:
-    """float32 (h, w) -> (H, W), bilinear on pixel centres. Pillow's 32-bit float images keep the values
-    unrounded; upscaling (the usual case: network size to photo size) gives what torch's
-    F.interpolate(mode="bilinear", align_corners=False) gives, and downscaling is antialiased."""
-    image = Image.fromarray(np.ascontiguousarray(channel, dtype=np.float32))  # float32 gives mode "F"
-    return np.asarray(image.resize((shape[1], shape[0]), Image.Resampling.BILINEAR), dtype=np.float32)
+    """float32 (h, w) -> (H, W), bilinear on pixel centres (colorizer.upsample.resize)."""
+    return resize(channel, shape)
 
 
 class Colorizer:
@@ -132,6 +216,7 @@ class Colorizer:
         self.model, self.bins, self.card, self.device, self.size = model, bins, card, device, size
         self.centres = np.asarray(bins.centres, dtype=np.float32)
         self.network_passes = 0
+        self.upsampling = "bilinear"  # how its Predictions bring ab to full resolution (colorizer.upsample)
 
     @classmethod
     def load(cls, name_or_path, device="auto", size: int = 256) -> "Colorizer":
@@ -166,7 +251,7 @@ class Colorizer:
         self.network_passes += 1
         source = os.fspath(image) if isinstance(image, (str, os.PathLike)) else ""
         return Prediction(L=L, logits=logits, centres=self.centres, source=source,
-                          meta={"model": self.card.get("id", self.name)})
+                          meta={"model": self.card.get("id", self.name)}, upsampling=self.upsampling)
 
     def run_network(self, x: np.ndarray) -> np.ndarray:
         """One network pass: normalised L (h, w) float32 -> logits (Q, h, w) float32."""

@@ -1,4 +1,6 @@
 """CIE Lab conversions and the network's scaling of L."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -69,3 +71,56 @@ def test_rgb_to_lab_in_bands_equals_one_conversion():
     rgb = np.random.default_rng(3).integers(0, 256, (37, 23, 3), dtype=np.uint8)
     expected = skcolor.rgb2lab(rgb).astype(np.float32)
     np.testing.assert_array_equal(rgb_to_lab(rgb, rows_per_chunk=7), expected)
+
+
+# --- the float32 fast paths against scikit-image ---------------------------------------------------
+from colorizer.color import gray_to_l, lab_to_rgb8, lab_to_rgb_fast, rgb_to_l  # noqa: E402
+
+
+def edge_rgb():
+    """Every gray level, the gamut's corners and edges, and random colours."""
+    rng = np.random.default_rng(5)
+    g = np.arange(256, dtype=np.uint8)
+    ramps = [np.stack([g, g, g], -1), np.stack([g, 0 * g, 0 * g], -1), np.stack([0 * g, g, 0 * g], -1),
+             np.stack([0 * g, 0 * g, g], -1), np.stack([g, 255 - g, 0 * g + 255], -1)]
+    return np.concatenate(ramps + [rng.integers(0, 256, (256 * 15, 3), dtype=np.uint8)]).reshape(80, 64, 3)
+
+
+def test_rgb_to_l_is_rgb2labs_lightness():
+    rgb = edge_rgb()
+    expected = skcolor.rgb2lab(rgb)[..., 0]
+    got = rgb_to_l(rgb)
+    assert got.dtype == np.float32 and got.shape == rgb.shape[:2]
+    assert np.abs(got - expected).max() < 1e-3
+    assert np.abs(rgb_to_l(landscape(70, 90)) - skcolor.rgb2lab(landscape(70, 90))[..., 0]).max() < 1e-3
+
+
+def test_gray_to_l_is_rgb2labs_lightness_of_the_gray():
+    g = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    expected = skcolor.rgb2lab(np.repeat(g[..., None], 3, axis=2))[..., 0]
+    assert np.abs(gray_to_l(g) - expected).max() < 1e-4
+    assert gray_to_l(g)[0, 0] == 0 and abs(gray_to_l(g)[-1, -1] - 100) < 1e-3
+
+
+def test_lab_to_rgb8_round_trips_every_edge_colour():
+    rgb = edge_rgb()
+    lab = rgb_to_lab(rgb)
+    assert np.abs(lab_to_rgb_fast(lab).astype(int) - rgb).max() <= 1
+    assert np.abs(lab_to_rgb8(lab[..., 0], lab[..., 1], lab[..., 2]).astype(int) - rgb).max() <= 1
+
+
+def test_lab_to_rgb8_is_lab2rgb_out_of_gamut_too():
+    """Lab far outside sRGB (clipped per channel, negative z set to 0, as lab2rgb does), pure black and
+    white, and L outside [0, 100]."""
+    rng = np.random.default_rng(6)
+    n = 200_000
+    lab = np.stack([rng.uniform(-5, 105, n), rng.uniform(-160, 160, n), rng.uniform(-160, 160, n)], -1)
+    lab[:6] = [[0, 0, 0], [100, 0, 0], [50, 127, 127], [50, -128, -128], [100, 127, -128], [0, -128, 127]]
+    lab = lab.astype(np.float32).reshape(400, 500, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lab2rgb warns about the negative z values it clips
+        expected = lab_to_rgb(lab)
+    got = lab_to_rgb_fast(lab)
+    diff = np.abs(got.astype(int) - expected)
+    assert diff.max() <= 1 and (diff > 0).mean() < 1e-3  # one level, on float32 ties only
+    assert got[0, 0].tolist() == [0, 0, 0] and got[0, 1].tolist() == [255, 255, 255]

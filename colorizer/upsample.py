@@ -1,0 +1,87 @@
+"""Chroma upsampling: the network's ab, at 256 px, brought to any region of the photo at any size.
+
+Bilinear upsampling lets colour bleed across edges (sky blue on a roof, green on a rock): the network's
+ab is 4 to 16 times coarser than the photo. The guided filter (He, Sun and Tang, "Guided Image
+Filtering", ECCV 2010) fits, in every small window, ab as a linear function of the lightness,
+ab ~ A L + B, so where L has an edge the colour can step with it. As in He and Sun's "Fast Guided
+Filter" (2015), the coefficients are fitted at the network's resolution (guide: L shrunk to that size)
+and only they are upsampled bilinearly; the full-resolution L then draws the edges: ab = A L + B. Per
+full-resolution pixel that is two more bilinear samples and a multiply-add per channel.
+
+Written by hand (box means by cumulative sums) because the packaged app carries neither OpenCV nor
+scipy.ndimage (build.spec leaves them out for size); tests/test_upsample.py checks it against a
+straightforward window-by-window reference.
+
+Regions: every function here takes a box in the low-resolution image's pixel coordinates (floats), and
+Pillow's resampling with a box gives exactly the pixels of that part of the whole upsampled image
+(it reads the neighbours outside the box too), so a band of rows or the window's 100 % view costs in
+proportion to its own size.
+"""
+import numpy as np
+from PIL import Image
+
+METHODS = ("guided", "bilinear")
+RADIUS = 2  # window radius of the fit, in network pixels (5 x 5 windows)
+EPS = 1e-3  # regularisation, in units of (L / 100)^2: windows whose L varies less than ~3 L units keep ab flat
+
+
+def resize(plane: np.ndarray, shape: tuple, box=None) -> np.ndarray:
+    """float32 (h, w) -> (H, W), bilinear on pixel centres (Pillow's float images keep the values
+    unrounded). Upscaling gives what torch's F.interpolate(mode="bilinear", align_corners=False)
+    gives, downscaling is antialiased. box: the (left, top, right, bottom) region of `plane` that the
+    output covers (floats; default all of it)."""
+    image = Image.fromarray(np.ascontiguousarray(plane, dtype=np.float32))  # float32 gives mode "F"
+    return np.asarray(image.resize((shape[1], shape[0]), Image.Resampling.BILINEAR, box=box), dtype=np.float32)
+
+
+def resize_planes(planes: np.ndarray, shape: tuple, box=None) -> np.ndarray:
+    """(k, h, w) -> (k, H, W), each plane as resize()."""
+    return np.stack([resize(p, shape, box) for p in planes])
+
+
+def box_mean(x: np.ndarray, r: int) -> np.ndarray:
+    """Mean of x (..., h, w) over the (2r + 1)^2 window around each pixel, the window cut at the image's
+    borders (the mean of the pixels inside), by cumulative sums along each axis."""
+    x = np.asarray(x, np.float64)
+    for axis in (-2, -1):
+        n = x.shape[axis]
+        c = np.cumsum(x, axis=axis)
+        c = np.concatenate([np.zeros_like(np.take(c, [0], axis=axis)), c], axis=axis)  # c[i] = sum of x[:i]
+        hi = np.minimum(np.arange(n) + r + 1, n)
+        lo = np.maximum(np.arange(n) - r, 0)
+        shape = [1] * x.ndim
+        shape[axis] = n
+        x = (np.take(c, hi, axis=axis) - np.take(c, lo, axis=axis)) / (hi - lo).reshape(shape)
+    return x
+
+
+def guided_coefficients(guide: np.ndarray, ab: np.ndarray, radius: int = RADIUS, eps: float = EPS) -> np.ndarray:
+    """The guided filter's smoothed linear coefficients at low resolution.
+
+    guide: L (h, w) in [0, 100]; ab: (2, h, w). Returns (4, h, w) float32: A_a, A_b, B_a, B_b, such that
+    the filtered a = A_a L + B_a (and b likewise) for L at any resolution, once A and B are resized to it."""
+    I = np.asarray(guide, np.float64) / 100.0
+    p = np.asarray(ab, np.float64)
+    mean_I = box_mean(I, radius)
+    var_I = box_mean(I * I, radius) - mean_I ** 2
+    mean_p = box_mean(p, radius)
+    cov_Ip = box_mean(I[None] * p, radius) - mean_I[None] * mean_p
+    A = cov_Ip / (var_I[None] + eps)
+    B = mean_p - A * mean_I[None]
+    return np.concatenate([box_mean(A, radius) / 100.0, box_mean(B, radius)]).astype(np.float32)
+
+
+def upsample_ab(planes: np.ndarray, L: np.ndarray, box=None) -> tuple:
+    """(a, b) float32 at L's shape for the region `box` of the low-resolution planes.
+
+    planes: (2, h, w) ab for bilinear upsampling, or (4, h, w) guided_coefficients; L: the lightness of
+    the region at the output's resolution (used by the guided planes only)."""
+    up = resize_planes(planes, L.shape, box)
+    if len(planes) == 2:
+        return up[0], up[1]
+    a, b, a_shift, b_shift = up
+    a *= L
+    a += a_shift
+    b *= L
+    b += b_shift
+    return a, b
