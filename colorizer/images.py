@@ -242,16 +242,25 @@ def read_metadata(path) -> dict:
     elif exif.get(282) and exif.get(283) and exif.get(296, 2) in (2, 3):  # EXIF resolution, per inch or cm
         per_inch = 2.54 if exif.get(296, 2) == 3 else 1.0
         meta["dpi"] = (float(exif[282]) * per_inch, float(exif[283]) * per_inch)
+    main = {t: v for t, v in exif.items() if t not in _LAYOUT_TAGS | {_EXIF_IFD, _GPS_IFD}}
+    exif_ifd = {t: v for t, v in exif_ifd.items() if t not in (_MAKER_NOTE, *_PIXEL_SIZE, 0xA005)}
+    if not (main or exif_ifd or gps_ifd):
+        return meta
     kept = Image.Exif()
-    for tag, value in exif.items():
-        if tag not in _LAYOUT_TAGS | {_EXIF_IFD, _GPS_IFD}:
-            kept[tag] = value
-    if exif_ifd:
-        sub = kept.get_ifd(_EXIF_IFD)
-        sub.update({t: v for t, v in exif_ifd.items() if t not in (_MAKER_NOTE, *_PIXEL_SIZE, 0xA005)})
-    if gps_ifd:
-        kept.get_ifd(_GPS_IFD).update(gps_ifd)
-    if len(kept) or exif_ifd or gps_ifd:
-        kept[_ORIENTATION] = 1
-        meta["exif"] = kept
+    for tags, ifd in ((main, None), (exif_ifd, _EXIF_IFD), (gps_ifd, _GPS_IFD)):
+        for tag, value in tags.items():
+            if _writable(tag, value, ifd):  # a tag Pillow cannot write again must not cost the photo
+                (kept if ifd is None else kept.get_ifd(ifd))[tag] = value
+    kept[_ORIENTATION] = 1
+    meta["exif"] = kept
     return meta
+
+
+def _writable(tag: int, value, ifd) -> bool:
+    trial = Image.Exif()
+    (trial if ifd is None else trial.get_ifd(ifd))[tag] = value
+    try:
+        trial.tobytes()
+    except Exception:
+        return False
+    return True
