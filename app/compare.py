@@ -1,38 +1,71 @@
-"""The before/after view: the grayscale photo left of a divider, the colorized one right of it.
+"""The before/after view: the grayscale photo left of a divider, the colorized one right of it, with
+zoom and pan.
 
-Drag the divider with the mouse (or click anywhere), or move it with the arrow keys (Home/End show
-all of one side). The two images are the same size, so the divider reveals one over the other.
+Mouse: drag the divider (or, at Fit, click anywhere) to move it; when zoomed in, dragging anywhere
+else pans. The wheel (or a pinch) zooms toward the cursor; a double click toggles Fit and 100 %.
+Keys: ← and → move the divider (Home/End show one side), + and - zoom, Shift+arrows pan.
+
+Coordinates: the photo's own full-resolution pixels ("photo coordinates"), whatever the size of the
+images shown. The window gives the view a preview of the whole photo (its longer side about 1024 px)
+and, when zoomed in past the preview's resolution, a detail: just the visible region decoded from the
+full-resolution photo at the size shown (detail_request() says which; the worker decodes it). At 100 %
+one photo pixel is one device pixel, drawn unscaled. The divider is a fraction of the visible part
+of the photo, so it stays on screen at every zoom.
 """
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPixmap
+import math
+
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-KEY_STEP = 0.05
+KEY_STEP = 0.05  # divider step of the arrow keys
+ZOOM_STEP = 1.25  # per wheel notch and per + / -
+MAX_ZOOM = 8.0  # device pixels per photo pixel
+GRAB = 12  # px either side of the divider that grab it rather than pan
+PAN_STEP = 0.125  # of the view, per Shift+arrow
+MARGIN = 8  # px around the photo at Fit
 
 
 class CompareView(QWidget):
     split_changed = Signal(float)
+    zoom_changed = Signal(float)  # device pixels per photo pixel (1.0 is 100 %)
+    view_changed = Signal()  # the visible part of the photo changed (zoom, pan, resize)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 240)
+        self.setMouseTracking(True)  # the cursor says whether a drag moves the divider or pans
         self.setCursor(Qt.CursorShape.SplitHCursor)
+        self.grabGesture(Qt.GestureType.PinchGesture)
         self.setAccessibleName("Before and after comparison")
-        self.setToolTip("Drag, or use the ← and → keys, to compare the grayscale photo (left)\n"
-                        "with the colorized one (right). Home and End show one side only.")
+        self.setToolTip("Drag the divider, or use the ← and → keys, to compare the grayscale photo (left) with\n"
+                        "the colorized one (right); Home and End show one side only.\n"
+                        "Wheel or pinch: zoom toward the cursor (+ and - keys; Ctrl+0 Fit, Ctrl+1 100 %).\n"
+                        "Zoomed in, drag anywhere but the divider to pan (Shift+arrow keys).")
         self._before = None
         self._after = None
         self._message = ""
         self._split = 0.5
-        self._scaled = {}  # (which, size) -> QPixmap, so that moving the divider does not rescale
+        self._photo = QSize()  # the photo's full-resolution size
+        self._scale = None  # logical px per photo px; None: Fit
+        self._centre = QPointF()  # photo coordinates at the middle of the view (when not at Fit)
+        self._detail = None  # {"region": (box, max_side), "before": QImage, "after": QImage}
+        self._drag = None  # None, "divider" or "pan"
+        self._drag_from = QPointF()
+        self._scaled = {}  # (which, w, h) -> QPixmap: the preview pre-scaled, so moving the divider is a copy
 
     # ---- content --------------------------------------------------------------------------------
-    def set_images(self, before: QImage, after: QImage) -> None:
+    def set_images(self, before: QImage, after: QImage, photo_size: QSize = None) -> None:
+        """The previews of the whole photo; photo_size: its full resolution (default: the preview's)."""
         self._before, self._after, self._message = before, after, ""
+        size = photo_size if photo_size is not None else (after or before).size()
+        if size != self._photo:
+            self._photo = QSize(size)
+            self._scale, self._detail = None, None
         self._scaled.clear()
-        self.update()
+        self._changed()
 
     def set_after(self, after: QImage) -> None:
         self._after = after
@@ -41,10 +74,16 @@ class CompareView(QWidget):
 
     def set_message(self, text: str) -> None:
         """Show a sentence instead of images (e.g. why a photo failed)."""
-        self._before = self._after = None
+        self._before = self._after = self._detail = None
         self._message = text
+        self._photo, self._scale = QSize(), None
         self._scaled.clear()
-        self.update()
+        self._changed()
+
+    def new_photo(self) -> None:
+        """Another photo is about to be shown: back to Fit, no detail."""
+        self._scale, self._detail = None, None
+        self._changed()
 
     def before_image(self) -> QImage:
         return self._before
@@ -54,6 +93,175 @@ class CompareView(QWidget):
 
     def message(self) -> str:
         return self._message
+
+    def photo_size(self) -> QSize:
+        return QSize(self._photo)
+
+    # ---- the full-resolution detail -------------------------------------------------------------
+    def detail_request(self):
+        """(box, max_side) when the preview is too coarse for what is shown, else None. box: the
+        visible part in photo coordinates (left, top, right, bottom); max_side: decode it shrunk to
+        this longer side (the size shown), or None for full resolution (100 % and more)."""
+        if self._after is None or self._photo.isEmpty():
+            return None
+        zoom = self.zoom()
+        preview_zoom = self._after.width() / self._photo.width()  # preview pixels per photo pixel
+        if zoom <= preview_zoom * 1.02:
+            return None
+        box = self.visible_box()
+        if box is None:
+            return None
+        if zoom >= 1.0:
+            return box, None
+        side = max(box[2] - box[0], box[3] - box[1])
+        shown = self.photo_rect().width() / self._photo.width() * self._ratio()  # as drawn (Fit: whole pixels)
+        return box, max(1, math.ceil(side * shown - 1e-6))
+
+    def set_detail(self, region, before: QImage = None, after: QImage = None) -> None:
+        """A region (as detail_request gave it) decoded from the full-resolution photo. A new region
+        replaces the old detail; the same region keeps the image not given (e.g. the gray one when only
+        the temperature changed)."""
+        if self._detail is None or self._detail["region"] != region:
+            self._detail = {"region": region, "before": None, "after": None}
+        if before is not None:
+            self._detail["before"] = before
+        if after is not None:
+            self._detail["after"] = after
+        self.update()
+
+    def detail(self):
+        """The detail shown: {"region", "before", "after"}, or None."""
+        return self._detail
+
+    def clear_detail(self) -> None:
+        if self._detail is not None:
+            self._detail = None
+            self.update()
+
+    # ---- zoom and pan ---------------------------------------------------------------------------
+    def _ratio(self) -> float:
+        return self.devicePixelRatioF()
+
+    def _area(self) -> QRect:
+        return self.rect().adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
+
+    def _fit_scale(self) -> float:
+        area = self._area()
+        if self._photo.isEmpty() or area.isEmpty():
+            return 1.0
+        return min(area.width() / self._photo.width(), area.height() / self._photo.height())
+
+    def _current_scale(self) -> float:
+        return self._fit_scale() if self._scale is None else self._scale
+
+    def zoom(self) -> float:
+        """Device pixels per photo pixel: 1.0 is 100 %."""
+        return self._current_scale() * self._ratio()
+
+    def is_fit(self) -> bool:
+        return self._scale is None
+
+    def fit(self) -> None:
+        if self._scale is not None:
+            self._scale = None
+            self._changed()
+
+    def actual_size(self) -> None:
+        """100 %: one photo pixel per device pixel, around the middle of what is shown now."""
+        self.set_zoom(1.0)
+
+    def zoom_by(self, factor: float, anchor: QPointF = None) -> None:
+        self.set_zoom(self.zoom() * factor, anchor)
+
+    def set_zoom(self, zoom: float, anchor: QPointF = None) -> None:
+        """Zoom to `zoom` (device px per photo px), keeping the photo point under `anchor` (a widget
+        position; default the middle) where it is. Below Fit (for photos larger than the view) is Fit."""
+        if self._photo.isEmpty():
+            return
+        fit = self._fit_scale() * self._ratio()
+        zoom = min(max(zoom, min(fit, 1.0)), max(MAX_ZOOM, fit))
+        anchor = QPointF(self.rect().center()) if anchor is None else QPointF(anchor)
+        under = self.to_photo(anchor)
+        if abs(zoom - fit) < 1e-6:
+            self._scale = None
+        else:
+            self._scale = zoom / self._ratio()
+            middle = QPointF(self.width() / 2, self.height() / 2)
+            self._centre = under - (anchor - middle) / self._scale
+            self._clamp_centre()
+        self._changed()
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        """Move the photo by (dx, dy) widget pixels (when zoomed in)."""
+        if self._scale is None:
+            return
+        self._centre -= QPointF(dx, dy) / self._scale
+        self._clamp_centre()
+        self._changed()
+
+    def _clamp_centre(self) -> None:
+        """Keep the photo covering the view where it is larger than it, centred where it is smaller."""
+        s = self._scale
+        half_w, half_h = self.width() / 2 / s, self.height() / 2 / s
+        w, h = self._photo.width(), self._photo.height()
+        x = w / 2 if w <= 2 * half_w else min(max(self._centre.x(), half_w), w - half_w)
+        y = h / 2 if h <= 2 * half_h else min(max(self._centre.y(), half_h), h - half_h)
+        self._centre = QPointF(x, y)
+
+    def can_pan(self) -> bool:
+        if self._scale is None:
+            return False
+        r = self.photo_rect()
+        return r.width() > self.width() + 0.5 or r.height() > self.height() + 0.5
+
+    def photo_rect(self) -> QRectF:
+        """Where the whole photo is drawn, in widget coordinates (partly outside the view when zoomed)."""
+        if self._photo.isEmpty():
+            return QRectF()
+        if self._scale is None:  # Fit: as large as fits, centred, on whole pixels
+            size = self._photo.scaled(self._area().size(), Qt.AspectRatioMode.KeepAspectRatio)
+            c = self._area().center()
+            return QRectF(QRect(c.x() - size.width() // 2 + 1, c.y() - size.height() // 2 + 1,
+                                size.width(), size.height()))
+        s = self._scale
+        # Whole device pixels for the origin, so that at 100 % every photo pixel lands on one pixel.
+        r = self._ratio()
+        left = round((self.width() / 2 - self._centre.x() * s) * r) / r
+        top = round((self.height() / 2 - self._centre.y() * s) * r) / r
+        return QRectF(left, top, self._photo.width() * s, self._photo.height() * s)
+
+    def visible_rect(self) -> QRectF:
+        return self.photo_rect().intersected(QRectF(self.rect()))
+
+    def to_photo(self, p: QPointF) -> QPointF:
+        r = self.photo_rect()
+        if r.isEmpty():
+            return QPointF()
+        s = r.width() / self._photo.width()
+        return QPointF((p.x() - r.left()) / s, (p.y() - r.top()) / s)
+
+    def visible_box(self):
+        """The visible part of the photo, (left, top, right, bottom) in photo pixels, or None."""
+        r, v = self.photo_rect(), self.visible_rect()
+        if v.isEmpty():
+            return None
+        s = r.width() / self._photo.width()
+        left = max(0, math.floor((v.left() - r.left()) / s))
+        top = max(0, math.floor((v.top() - r.top()) / s))
+        right = min(self._photo.width(), math.ceil((v.right() - r.left()) / s - 1e-6))
+        bottom = min(self._photo.height(), math.ceil((v.bottom() - r.top()) / s - 1e-6))
+        return (left, top, right, bottom) if right > left and bottom > top else None
+
+    def _changed(self) -> None:
+        self.update()
+        self.zoom_changed.emit(self.zoom())
+        self.view_changed.emit()
+
+    def resizeEvent(self, event):
+        if self._scale is not None:
+            self._clamp_centre()
+        super().resizeEvent(event)
+        self._changed()
 
     # ---- divider --------------------------------------------------------------------------------
     def split(self) -> float:
@@ -66,22 +274,88 @@ class CompareView(QWidget):
             self.split_changed.emit(fraction)
             self.update()
 
-    def _split_at(self, x: float) -> None:
-        r = self._image_rect()
-        if r.width() > 0:
-            self.set_split((x - r.left()) / r.width())
+    def divider_x(self) -> float:
+        v = self.visible_rect()
+        return v.left() + round(self._split * v.width())
 
+    def _split_at(self, x: float) -> None:
+        v = self.visible_rect()
+        if v.width() > 0:
+            self.set_split((x - v.left()) / v.width())
+
+    def _near_divider(self, x: float) -> bool:
+        return not self.visible_rect().isEmpty() and abs(x - self.divider_x()) <= GRAB
+
+    # ---- mouse, wheel, gestures, keys -----------------------------------------------------------
     def mousePressEvent(self, event):
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._split_at(event.position().x())
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        x = event.position().x()
+        if self.can_pan() and not self._near_divider(x):
+            self._drag, self._drag_from = "pan", event.position()
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        else:
+            self._drag = "divider"
+            self._split_at(x)
 
     def mouseMoveEvent(self, event):
-        if event.buttons() & Qt.MouseButton.LeftButton:
+        if self._drag == "divider":
             self._split_at(event.position().x())
+        elif self._drag == "pan":
+            delta = event.position() - self._drag_from
+            self._drag_from = event.position()
+            self.pan_by(delta.x(), delta.y())
+        else:
+            self._update_cursor(event.position().x())
+
+    def mouseReleaseEvent(self, event):
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._drag = None
+            self._update_cursor(event.position().x())
+
+    def mouseDoubleClickEvent(self, event):
+        if event.button() == Qt.MouseButton.LeftButton and not self._near_divider(event.position().x()):
+            if self.is_fit():
+                self.set_zoom(1.0, event.position())
+            else:
+                self.fit()
+            self._update_cursor(event.position().x())
+
+    def _update_cursor(self, x: float) -> None:
+        pan = self.can_pan() and not self._near_divider(x)
+        self.setCursor(Qt.CursorShape.OpenHandCursor if pan else Qt.CursorShape.SplitHCursor)
+
+    def wheelEvent(self, event):
+        notches = event.angleDelta().y() / 120
+        if notches == 0 or self._photo.isEmpty():
+            return super().wheelEvent(event)
+        self.zoom_by(ZOOM_STEP ** notches, event.position())
+        event.accept()
+
+    def event(self, event):
+        # Pinch: a native gesture where the platform has one (macOS, Wayland, X11 with XInput 2.4),
+        # else Qt's gesture recogniser on touch screens.
+        if event.type() == QEvent.Type.NativeGesture:
+            if event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture and not self._photo.isEmpty():
+                self.zoom_by(1.0 + event.value(), event.position())
+                return True
+        elif event.type() == QEvent.Type.Gesture:
+            pinch = event.gesture(Qt.GestureType.PinchGesture)
+            if pinch is not None:
+                if pinch.changeFlags() & pinch.ChangeFlag.ScaleFactorChanged:
+                    centre = self.mapFromGlobal(pinch.centerPoint().toPoint())
+                    self.zoom_by(pinch.scaleFactor(), QPointF(centre))
+                event.accept(pinch)
+                return True
+        return super().event(event)
 
     def keyPressEvent(self, event):
-        key = event.key()
-        if key == Qt.Key.Key_Left:
+        key, shift = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        pans = {Qt.Key.Key_Left: (1, 0), Qt.Key.Key_Right: (-1, 0), Qt.Key.Key_Up: (0, 1), Qt.Key.Key_Down: (0, -1)}
+        if shift and key in pans:
+            dx, dy = pans[key]
+            self.pan_by(dx * self.width() * PAN_STEP, dy * self.height() * PAN_STEP)
+        elif key == Qt.Key.Key_Left:
             self.set_split(self._split - KEY_STEP)
         elif key == Qt.Key.Key_Right:
             self.set_split(self._split + KEY_STEP)
@@ -89,6 +363,10 @@ class CompareView(QWidget):
             self.set_split(0.0)
         elif key == Qt.Key.Key_End:
             self.set_split(1.0)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(ZOOM_STEP)
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_by(1 / ZOOM_STEP)
         else:
             super().keyPressEvent(event)
 
@@ -96,21 +374,18 @@ class CompareView(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(800, 560)
 
-    def _image_rect(self) -> QRect:
-        """Where the photo goes: as large as fits, centred, aspect kept."""
-        image = self._after or self._before
-        area = self.rect().adjusted(8, 8, -8, -8)
-        if image is None or image.isNull() or area.isEmpty():
-            return QRect()
-        size = image.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
-        return QRect(area.center().x() - size.width() // 2 + 1, area.center().y() - size.height() // 2 + 1,
-                     size.width(), size.height())
+    def _surround(self) -> QColor:
+        """A neutral grey around the photo, as photo viewers have (it does not tint how the colours are
+        seen): dark in a dark scheme, lighter in a light one, following the palette."""
+        window = self.palette().color(QPalette.ColorRole.Window)
+        return QColor(44, 44, 46) if window.lightness() < 128 else QColor(86, 86, 88)
 
-    def _pixmap(self, which: str, image: QImage, size: QSize) -> QPixmap:
+    def _preview_pixmap(self, which: str, image: QImage, size: QSize) -> QPixmap:
+        """The preview scaled to `size` once, smoothly; later paints only copy it."""
         key = (which, size.width(), size.height())
         if key not in self._scaled:
-            # Scaled once per size with smooth filtering; painting then only copies pixels.
-            ratio = self.devicePixelRatioF()
+            self._scaled = {k: v for k, v in self._scaled.items() if k[1:] == key[1:]}  # one size kept
+            ratio = self._ratio()
             scaled = image.scaled(size * ratio, Qt.AspectRatioMode.IgnoreAspectRatio,
                                   Qt.TransformationMode.SmoothTransformation)
             pixmap = QPixmap.fromImage(scaled)
@@ -118,56 +393,79 @@ class CompareView(QWidget):
             self._scaled[key] = pixmap
         return self._scaled[key]
 
+    def _draw(self, painter: QPainter, which: str, preview: QImage, detail: QImage) -> None:
+        r = self.photo_rect()
+        if preview is not None:
+            source_zoom = preview.width() / r.width() if r.width() else 1
+            if source_zoom >= 1 / self._ratio() and r.width() * r.height() <= 4 * self.width() * self.height():
+                size = QSize(round(r.width()), round(r.height()))  # shrunk: pre-scaled once per size
+                painter.drawPixmap(r.topLeft(), self._preview_pixmap(which, preview, size))
+            else:  # enlarged: only the visible part, scaled while painting
+                v = self.visible_rect()
+                k = preview.width() / r.width()
+                source = QRectF((v.left() - r.left()) * k, (v.top() - r.top()) * k, v.width() * k, v.height() * k)
+                painter.drawImage(v, preview, source)
+        if detail is not None and self._detail is not None:
+            left, top, right, bottom = self._detail["region"][0]
+            s = r.width() / self._photo.width()
+            target = QRectF(r.left() + left * s, r.top() + top * s, (right - left) * s, (bottom - top) * s)
+            if detail.size() == target.size().toSize() * self._ratio():
+                painter.drawImage(target.topLeft(), detail)  # one image pixel per device pixel: exact
+            else:  # above 100 %, every photo pixel as a sharp square (as photo tools show them)
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom() < 1.0)
+                painter.drawImage(target, detail)
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+
     def paintEvent(self, event):
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        # A dark neutral surround, as in photo viewers: it does not tint how the colours are seen.
-        painter.fillRect(self.rect(), QColor(44, 44, 46))
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.fillRect(self.rect(), self._surround())
         if self._message or (self._before is None and self._after is None):
-            painter.setPen(QColor(200, 200, 200))
+            painter.setPen(QColor(220, 220, 220))
             painter.drawText(self.rect().adjusted(24, 24, -24, -24),
                              Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message)
             return
-        r = self._image_rect()
-        if r.isEmpty():
+        v = self.visible_rect()
+        if v.isEmpty():
             return
-        x = r.left() + round(self._split * r.width())
-        if self._after is not None:
-            painter.drawPixmap(r.topLeft(), self._pixmap("after", self._after, r.size()))
-        if self._before is not None:
-            painter.save()
-            painter.setClipRect(QRect(r.left(), r.top(), x - r.left(), r.height()))
-            painter.drawPixmap(r.topLeft(), self._pixmap("before", self._before, r.size()))
-            painter.restore()
-        self._paint_labels(painter, r, x)
-        self._paint_divider(painter, r, x)
+        x = self.divider_x()
+        detail = self._detail or {}
+        painter.save()
+        painter.setClipRect(v)
+        self._draw(painter, "after", self._after, detail.get("after"))
+        painter.setClipRect(QRectF(v.left(), v.top(), x - v.left(), v.height()))
+        self._draw(painter, "before", self._before, detail.get("before"))
+        painter.restore()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint_labels(painter, v, x)
+        self._paint_divider(painter, v, x)
 
-    def _paint_labels(self, painter: QPainter, r: QRect, x: int) -> None:
+    def _paint_labels(self, painter: QPainter, v: QRectF, x: float) -> None:
         font = painter.font()
         font.setBold(True)
         painter.setFont(font)
         metrics = painter.fontMetrics()
         for text, left in (("Before", True), ("After", False)):
-            if (left and x - r.left() < 70) or (not left and r.right() - x < 70):
+            if (left and x - v.left() < 70) or (not left and v.right() - x < 70):
                 continue  # that side is (almost) hidden
             w, h = metrics.horizontalAdvance(text) + 16, metrics.height() + 6
-            box = QRectF(r.left() + 10 if left else r.right() - 10 - w, r.top() + 10, w, h)
+            box = QRectF(v.left() + 10 if left else v.right() - 10 - w, v.top() + 10, w, h)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(0, 0, 0, 140))
+            painter.setBrush(QColor(0, 0, 0, 140))  # over the photo, whatever the scheme
             painter.drawRoundedRect(box, h / 2, h / 2)
             painter.setPen(QColor("white"))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
-    def _paint_divider(self, painter: QPainter, r: QRect, x: int) -> None:
+    def _paint_divider(self, painter: QPainter, v: QRectF, x: float) -> None:
         painter.setPen(QPen(QColor(255, 255, 255, 230), 2))
-        painter.drawLine(x, r.top(), x, r.bottom())
-        centre = QPointF(x, r.center().y())
+        painter.drawLine(QPointF(x, v.top()), QPointF(x, v.bottom()))
+        centre = QPointF(x, v.center().y())
         focus = self.hasFocus()
         painter.setBrush(self.palette().highlight() if focus else QColor(255, 255, 255, 230))
         painter.setPen(QPen(QColor(0, 0, 0, 120), 1))
         painter.drawEllipse(centre, 14, 14)
         # Two small arrows: "this can be dragged sideways".
-        painter.setBrush(QColor("white") if focus else QColor(60, 60, 60))
+        painter.setBrush(self.palette().highlightedText() if focus else QColor(60, 60, 60))
         painter.setPen(Qt.PenStyle.NoPen)
         for direction in (-1, 1):
             arrow = QPainterPath()

@@ -59,6 +59,34 @@ class PreviewRequest:
 
 
 @dataclass
+class DetailRequest:
+    """Decode just `box` (left, top, right, bottom, full-resolution pixels) of photo `key`, shrunk to
+    max_side (None: at full resolution): what the zoomed-in view shows."""
+
+    key: int
+    source: str
+    model: dict
+    temperature: float
+    box: tuple
+    max_side: int = None
+    with_gray: bool = True  # also the "before" region (not needed when only the temperature changed)
+
+    @property
+    def region(self) -> tuple:
+        return self.box, self.max_side
+
+
+@dataclass
+class ModelsRequest:
+    """Photo `key` through several models, each at its own temperature: [(model card, T), ...]."""
+
+    key: int
+    source: str
+    models: list
+    max_side: int
+
+
+@dataclass
 class ItemResult:
     """A finished photo: the files written, or why it failed."""
 
@@ -101,3 +129,28 @@ class BatchSummary:
     cancelled: int = 0  # photos left out by Cancel
     found: int = 0  # photos the dropped paths contained
     model_error: str = None  # set when the batch stopped because its model would not load
+
+
+@dataclass
+class Detail:
+    """The answer to a DetailRequest."""
+
+    key: int
+    model_id: str
+    temperature: float
+    region: tuple  # (box, max_side), as asked
+    color: QImage = None
+    gray: QImage = None  # only when asked for
+    error: str = None
+
+
+@dataclass
+class ModelPreview:
+    """One model's picture for a ModelsRequest (one answer per model, as each is ready)."""
+
+    key: int
+    model_id: str
+    temperature: float
+    max_side: int
+    color: QImage = None
+    error: str = None

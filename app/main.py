@@ -73,6 +73,8 @@ def main(argv=None) -> int:
     QCoreApplication.setOrganizationName("")
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
     app.setApplicationDisplayName(DISPLAY_NAME)
+    from .theme import follow_scheme
+    follow_scheme(app)  # the system's light or dark scheme, where the platform left the palette as it was
     log_path = setup_logging()
     log.info("starting %s, arguments %s", APP_NAME, argv)
 

@@ -5,14 +5,16 @@ batch can run unattended and the failures can be read afterwards.
 """
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QBrush, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QStyle
 
 from .jobs import ItemResult
+from .theme import error_color
 
 THUMB = QSize(96, 72)
 KEY_ROLE = Qt.ItemDataRole.UserRole
+FAILED_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def thumbnail(image: QImage, size: QSize = THUMB) -> QPixmap:
@@ -56,6 +58,7 @@ class ResultsList(QListWidget):
             item.setToolTip(f"{result.source}\n{w} × {h} px, colorized with {result.model_name} at "
                             f"temperature {result.temperature:.2f}\nSaved as {result.outputs.get('color')}")
             item.setForeground(QBrush())
+            item.setData(FAILED_ROLE, False)
         elif result.resave:  # the photo was fine before; keep its thumbnail, say what went wrong now
             item.setText(f"{name}\nSaving again failed: {result.error}")
             item.setToolTip(f"{result.source}\n{result.error}")
@@ -64,8 +67,16 @@ class ResultsList(QListWidget):
             warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
             item.setIcon(thumbnail(warning.pixmap(QSize(40, 40)).toImage(), QSize(40, 40)))
             item.setToolTip(f"{result.source}\nNot colorized: {result.error}")
-            item.setForeground(QBrush(Qt.GlobalColor.darkRed))
+            item.setForeground(QBrush(error_color(self.palette())))
+            item.setData(FAILED_ROLE, True)
         return item
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # light <-> dark: failed rows stay readable
+            for item in self._items.values():
+                if item.data(FAILED_ROLE):
+                    item.setForeground(QBrush(error_color(self.palette())))
 
     def key_of(self, item: QListWidgetItem):
         return item.data(KEY_ROLE) if item is not None else None

@@ -9,19 +9,22 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QMainWindow,
-                               QMessageBox, QProgressBar, QPushButton, QSlider, QSplitter, QStackedWidget,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
+                               QLineEdit, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSlider, QSplitter,
+                               QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from colorizer.images import IMAGE_EXTENSIONS
 from colorizer.output import OutputOptions
 from colorizer.weights import list_models, weights_dirs
 
 from . import DISPLAY_NAME
+from . import theme
 from .compare import CompareView
-from .jobs import AddPaths, BatchSummary, Colorize, ItemResult, Options, Preview, PreviewRequest
+from .jobs import (AddPaths, BatchSummary, Colorize, Detail, DetailRequest, ItemResult, ModelPreview, ModelsRequest,
+                   Options, Preview, PreviewRequest)
+from .models_view import ModelsView
 from .results import ResultsList
 from .settings import Settings
 from .widgets import DropZone, EmptyHint
@@ -30,7 +33,7 @@ from .worker import PREVIEW_SIDE, ColorizeWorker, WorkerThread
 log = logging.getLogger("app.window")
 
 T_MIN, T_MAX = 0.05, 1.00  # the temperature slider's range; it moves in steps of 0.01
-HINT_PAGE, COMPARE_PAGE = 0, 1
+HINT_PAGE, COMPARE_PAGE, MODELS_PAGE = 0, 1, 2
 OUTPUT_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WebP"}  # colorizer.output's formats, as shown
 OUTPUT_QUALITY = 92  # JPEG and WebP; the command line's --quality sets another
 
@@ -71,6 +74,8 @@ class Shown:
 class MainWindow(QMainWindow):
     batch_done = Signal(object)  # BatchSummary, once the window has shown it
     preview_shown = Signal(object)  # Shown, after the large view changed to another model or temperature
+    detail_shown = Signal(object)  # Detail, once the zoomed-in view shows it
+    model_preview_shown = Signal(object)  # ModelPreview, once its panel in "Compare models" shows it
 
     def __init__(self, settings: Settings, weights_dir=None, device: str = "auto", log_path=None,
                  preview_side: int = PREVIEW_SIDE):
@@ -91,6 +96,8 @@ class MainWindow(QMainWindow):
         self._broken_models = set()  # ids of models that failed to load (retried when chosen again)
         self._shut_down = False
         self._last_input_dir = Path.home()
+        self._view_key = None  # the photo the large view was last set up for (zoom is reset for another)
+        self._detail_asked = None  # (key, model id, T, region) of the last detail asked for
 
         self.worker = ColorizeWorker(device, preview_side)
         self.worker.device_ready.connect(self._on_device_ready)
@@ -98,6 +105,8 @@ class MainWindow(QMainWindow):
         self.worker.item_finished.connect(self._on_item_finished)
         self.worker.batch_finished.connect(self._on_batch_finished)
         self.worker.preview_ready.connect(self._on_preview_ready)
+        self.worker.detail_ready.connect(self._on_detail_ready)
+        self.worker.model_preview_ready.connect(self._on_model_preview_ready)
         self.worker.model_loaded.connect(self._on_model_loaded)
         self.worker.model_failed.connect(self._on_model_failed)
 
@@ -109,6 +118,9 @@ class MainWindow(QMainWindow):
         self._fill_models()
         self._set_output_dir(self.output_dir, remember=False)
         self._set_busy(None)
+        self._show_zoom(self.compare.zoom())
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
+        self._apply_scheme_colors()
         self.resize(1200, 780)
         if not settings.geometry().isEmpty():
             self.restoreGeometry(settings.geometry())
@@ -145,6 +157,18 @@ class MainWindow(QMainWindow):
         self.change_output_action = action("C&hange output folder…", self.choose_output_dir)
         self.open_log_action = action("Open &log", self.open_log, None, "Show the log file")
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.fit_action = action("&Fit", self.zoom_fit, "Ctrl+0", "Show the whole photo")
+        self.actual_size_action = action("&100 %", self.zoom_actual_size, "Ctrl+1",
+                                         "One photo pixel per screen pixel, decoded from the full-resolution photo")
+        self.zoom_in_action = action("Zoom &in", lambda: self.compare.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
+        self.zoom_out_action = action("Zoom &out", lambda: self.compare.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
+        self.compare_models_action = QAction("&Compare models", self)
+        self.compare_models_action.setCheckable(True)
+        self.compare_models_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.compare_models_action.setStatusTip("The selected photo through every model side by side, each at its "
+                                                "own temperature; click one to use it")
+        self.compare_models_action.toggled.connect(self.show_models_page)
+        self.addAction(self.compare_models_action)
         self.about_action = action("&About", self.show_about)
 
     def _build_menus(self) -> None:
@@ -153,6 +177,10 @@ class MainWindow(QMainWindow):
                   self.clear_action, None, self.open_output_action, self.change_output_action, None,
                   self.quit_action):
             file_menu.addSeparator() if a is None else file_menu.addAction(a)
+        view_menu = self.menuBar().addMenu("&View")
+        for a in (self.fit_action, self.actual_size_action, self.zoom_in_action, self.zoom_out_action, None,
+                  self.compare_models_action):
+            view_menu.addSeparator() if a is None else view_menu.addAction(a)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.open_log_action)
         help_menu.addAction(self.about_action)
@@ -169,8 +197,6 @@ class MainWindow(QMainWindow):
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.banner.setStyleSheet("QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c2bd;"
-                                  " border-radius: 6px; padding: 8px; }")
         self.banner.hide()
         layout.addWidget(self.banner)
 
@@ -180,12 +206,25 @@ class MainWindow(QMainWindow):
         self.hint.add_images.connect(self.choose_images)
         self.hint.add_folder.connect(self.choose_folder)
         self.compare = CompareView()
+        self.compare.view_changed.connect(self._request_detail)
+        self.compare.zoom_changed.connect(self._show_zoom)
+        self.models_view = ModelsView()
+        self.models_view.set_models(self.models)
+        self.models_view.picked.connect(self.use_model)
+        self.models_view.resized.connect(self._request_models)
         self.view_stack = QStackedWidget()
         self.view_stack.addWidget(self.hint)
         self.view_stack.addWidget(self.compare)
+        self.view_stack.addWidget(self.models_view)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(4)
+        right_layout.addWidget(self.view_stack, 1)
+        right_layout.addLayout(self._build_view_bar())
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.results)
-        self.splitter.addWidget(self.view_stack)
+        self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([300, 880])
         self.splitter.setChildrenCollapsible(False)
@@ -246,6 +285,29 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel("Device: starting…")
         self.device_label.setToolTip("Where the network runs: a CUDA GPU when there is one, else the CPU")
         row.addWidget(self.device_label)
+        return row
+
+    def _build_view_bar(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(6)
+
+        def button(action, name):
+            b = QToolButton()
+            b.setDefaultAction(action)
+            b.setAccessibleName(name)
+            b.setToolTip(f"{action.statusTip()} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+            b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            row.addWidget(b)
+            return b
+
+        self.fit_button = button(self.fit_action, "Zoom to fit")
+        self.actual_size_button = button(self.actual_size_action, "Zoom to 100 percent")
+        self.zoom_label = QLabel()
+        self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("Fit (100 %)") + 8)
+        self.zoom_label.setAccessibleName("Zoom")
+        row.addWidget(self.zoom_label)
+        row.addStretch(1)
+        self.compare_models_button = button(self.compare_models_action, "Compare models")
         return row
 
     def _build_output_row(self) -> QHBoxLayout:
@@ -407,6 +469,7 @@ class MainWindow(QMainWindow):
         if card is None:
             return
         self.model_combo.setToolTip(card.get("description", ""))
+        self.models_view.set_current(card["id"])
         self.settings.model_id = card["id"]
         self._broken_models.discard(card["id"])  # the user may have replaced the file: try again
         self._hide_banner()
@@ -456,19 +519,28 @@ class MainWindow(QMainWindow):
         entry = self.entries.get(key)
         if entry is None:
             return
-        self.view_stack.setCurrentIndex(COMPARE_PAGE)
+        if key != self._view_key:
+            self._view_key = key
+            self.compare.new_photo()
+            self.models_view.clear_pictures()
         if not entry.ok:
+            self.view_stack.setCurrentIndex(COMPARE_PAGE)
             self.shown = None
             self.compare.set_message(f"{Path(entry.source).name} could not be colorized:\n{entry.error}")
             return
+        self.view_stack.setCurrentIndex(MODELS_PAGE if self.compare_models_action.isChecked() else COMPARE_PAGE)
         recent = self.recent.get(key)
         if recent is None:
             self.shown = None
             self.compare.set_message(f"Loading {Path(entry.source).name}…")
         else:
             gray, color, self.shown = recent
-            self.compare.set_images(gray, color)
+            self.compare.set_images(gray, color, QSize(*entry.size))
         self._request_preview()
+
+    def _photo_size(self, key) -> QSize:
+        entry = self.entries.get(key)
+        return QSize(*entry.size) if entry is not None and entry.size else None
 
     def _request_preview(self) -> None:
         """Ask the worker for the selected photo as the current model and temperature would colour it,
@@ -478,6 +550,8 @@ class MainWindow(QMainWindow):
         if entry is None or not entry.ok or card is None:
             return
         t = self.temperature()
+        self._request_detail()  # first: when zoomed in, the detail is what the user looks at
+        self._request_models()
         if self.shown == Shown(key, card["id"], t):
             return
         with_gray = self.compare.before_image() is None or self.shown is None or self.shown.key != key
@@ -493,7 +567,7 @@ class MainWindow(QMainWindow):
                 self.compare.set_message(f"Cannot show this photo: {preview.error}")
             return
         if preview.gray is not None:
-            self.compare.set_images(preview.gray, preview.color)
+            self.compare.set_images(preview.gray, preview.color, self._photo_size(preview.key))
         elif self.compare.before_image() is not None:
             self.compare.set_after(preview.color)
         else:  # an answer to an older request that did not ask for the "before" image: ask again
@@ -503,6 +577,129 @@ class MainWindow(QMainWindow):
         self.shown = Shown(preview.key, preview.model_id, preview.temperature)
         self.recent.put(preview.key, self.compare.before_image(), preview.color, self.shown)
         self.preview_shown.emit(self.shown)
+        self._request_detail()
+
+    # ---- zoom: the visible part decoded from the full-resolution photo ------------------------------
+    def zoom_fit(self) -> None:
+        self.compare.fit()
+
+    def zoom_actual_size(self) -> None:
+        self.compare.actual_size()
+
+    def _show_zoom(self, zoom: float) -> None:
+        percent = f"{zoom * 100:.0f} %"
+        self.zoom_label.setText(f"Fit ({percent})" if self.compare.is_fit() else percent)
+
+    def _request_detail(self) -> None:
+        """Ask for the visible region at the size shown when the preview is too coarse for it (zoomed in);
+        nothing when it is already shown or asked for."""
+        key = self.results.current_key()
+        entry, card = self.entries.get(key), self._usable_model()
+        region = self.compare.detail_request() if self.view_stack.currentIndex() == COMPARE_PAGE else None
+        if entry is None or not entry.ok or card is None or region is None or self.shown is None:
+            self._detail_asked = None
+            if region is None:
+                self.compare.clear_detail()
+            return
+        t = self.temperature()
+        ask = (key, card["id"], t, region)
+        if ask == self._detail_asked:
+            return
+        self._detail_asked = ask
+        detail = self.compare.detail()
+        with_gray = detail is None or detail["region"] != region or detail["before"] is None
+        self.worker.request_detail(DetailRequest(key, entry.source, card, t, region[0], region[1], with_gray))
+
+    @Slot(object)
+    def _on_detail_ready(self, detail: Detail) -> None:
+        if detail.key != self.results.current_key() or self.view_stack.currentIndex() != COMPARE_PAGE:
+            return
+        if detail.error:
+            self.statusBar().showMessage(f"Could not decode the zoomed-in part: {detail.error}", 8000)
+            return
+        if self.compare.detail_request() is None:
+            return  # zoomed out meanwhile: the preview is fine enough
+        self.compare.set_detail(detail.region, detail.gray, detail.color)
+        self.detail_shown.emit(detail)
+
+    # ---- Compare models ---------------------------------------------------------------------------
+    def show_models_page(self, on: bool = True) -> None:
+        """Show every model side by side (on) or the before/after view (off)."""
+        if self.compare_models_action.isChecked() != on:
+            self.compare_models_action.setChecked(on)  # comes back here through toggled
+            return
+        if self.view_stack.currentIndex() == HINT_PAGE:
+            return  # nothing to compare yet; the page is shown with the first photo
+        self.view_stack.setCurrentIndex(MODELS_PAGE if on else COMPARE_PAGE)
+        if on:
+            self.models_view.set_current(self.current_model()["id"] if self.current_model() else "")
+            self._request_models()
+        else:
+            self._request_detail()
+
+    def _model_temperature(self, card: dict) -> float:
+        """The temperature the user last set for a model, or its card's default."""
+        if card is self.current_model():
+            return self.temperature()
+        remembered = self.settings.temperature(card["id"])
+        return remembered if remembered is not None else self._card_temperature(card)
+
+    def _request_models(self) -> None:
+        if self.view_stack.currentIndex() != MODELS_PAGE:
+            return
+        key = self.results.current_key()
+        entry = self.entries.get(key)
+        if entry is None or not entry.ok or not entry.size:
+            return
+        side = self.models_view.panel_side(QSize(*entry.size))
+        wanted = []
+        for card in self.models:
+            if card["id"] in self._broken_models:
+                continue
+            t = self._model_temperature(card)
+            shown = self.models_view.shown(card["id"])
+            # A picture within 15 % of the panel's size is kept: resizing the window re-decodes only
+            # when the difference would show.
+            if shown is None or shown[:2] != (key, t) or not (shown[2] and 0.85 <= shown[2] / side <= 1.15):
+                wanted.append((card, t))
+        if wanted:
+            self.worker.request_models(ModelsRequest(key, entry.source, wanted, side))
+
+    @Slot(object)
+    def _on_model_preview_ready(self, answer: ModelPreview) -> None:
+        if answer.key != self.results.current_key():
+            return
+        if answer.error:
+            self.models_view.set_failed(answer.model_id, answer.key, answer.error)
+        else:
+            self.models_view.set_picture(answer.model_id, answer.key, answer.temperature, answer.max_side,
+                                         answer.color)
+        self.model_preview_shown.emit(answer)
+
+    def use_model(self, model_id: str) -> None:
+        """Make a model the current one (from "Compare models"), and go back to the before/after view."""
+        index = self.model_combo.findData(model_id)
+        if index < 0:
+            return
+        self.model_combo.setCurrentIndex(index)
+        self.models_view.set_current(model_id)
+        self.show_models_page(False)
+
+    # ---- light and dark ---------------------------------------------------------------------------
+    def _on_color_scheme_changed(self, scheme) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            theme.follow_scheme(app, scheme)
+        self._apply_scheme_colors()
+
+    def _apply_scheme_colors(self) -> None:
+        """The colours the window sets itself, for the palette in use (the rest follow the palette)."""
+        self.banner.setStyleSheet(theme.banner_style(self.palette()))
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_scheme_colors()
 
     # ================================================================================================
     # Worker reports
@@ -619,7 +816,10 @@ class MainWindow(QMainWindow):
         self.entries.clear()
         self.recent.clear()
         self.shown = None
+        self._view_key = None
         self.compare.set_message("")
+        self.models_view.clear_pictures("")
+        self.compare_models_action.setChecked(False)
         self.view_stack.setCurrentIndex(HINT_PAGE)
         self.apply_button.setEnabled(False)
 

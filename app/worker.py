@@ -2,12 +2,14 @@
 decoding) happens here, in its own thread, so that the window never freezes. torch, where installed,
 is first imported here too, when the worker thread starts: not before the window is shown.
 
-The window talks to the worker through three thread-safe methods (submit, request_preview, cancel)
-that only touch a lock-protected queue and wake the worker; it never waits for an answer, which comes
-back through Qt signals. The worker does one unit of work (one photo, or one preview) per wake-up and
-then looks at its queue again, so a preview request made while a long batch is running is served
-after the current photo, not after the whole batch. Preview requests are a mailbox of size one: when
-the temperature slider moves faster than the worker decodes, only the newest position is computed.
+The window talks to the worker through thread-safe methods (submit, request_preview, request_detail,
+request_models, cancel) that only touch lock-protected state and wake the worker; it never waits for an
+answer, which comes back through Qt signals. The worker does one unit of work (one photo, one preview,
+one detail, one model of a comparison) per wake-up and then looks at its queue again, so a preview
+request made while a long batch is running is served after the current photo, not after the whole
+batch. Requests for what is shown are mailboxes of size one: when the temperature slider moves faster
+than the worker decodes, only the newest position is computed. The zoomed-in detail comes first (it
+is what the user looks at), then the preview of the whole photo, then the comparison, then photos.
 """
 import itertools
 import logging
@@ -17,15 +19,14 @@ from collections import OrderedDict, deque
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
 from PySide6.QtGui import QImage
 
-from colorizer.color import l_to_gray
 from colorizer.images import ImageError, find_images
 from colorizer.pipeline import Colorizer, device_name, resolve_device, save_outputs
 
-from .jobs import AddPaths, BatchSummary, Colorize, ItemResult, Preview, PreviewRequest
+from .jobs import (AddPaths, BatchSummary, Colorize, Detail, DetailRequest, ItemResult, ModelPreview, ModelsRequest,
+                   Preview, PreviewRequest)
 
 log = logging.getLogger("app.worker")
 
@@ -42,15 +43,6 @@ def to_qimage(pixels: np.ndarray) -> QImage:
     else:
         image = QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888)
     return image.copy()  # the numpy buffer goes away when this function returns
-
-
-def shrink_lightness(L: np.ndarray, max_side: int) -> np.ndarray:
-    """L downscaled exactly as Prediction.decode(max_side=...) does, so before and after line up."""
-    if max(L.shape) <= max_side:
-        return L
-    s = max_side / max(L.shape)
-    h, w = max(1, round(L.shape[0] * s)), max(1, round(L.shape[1] * s))
-    return np.asarray(Image.fromarray(L).resize((w, h), Image.Resampling.BILINEAR))
 
 
 class PredictionCache:
@@ -87,6 +79,8 @@ class ColorizeWorker(QObject):
     item_finished = Signal(object)  # ItemResult
     batch_finished = Signal(object)  # BatchSummary
     preview_ready = Signal(object)  # Preview
+    detail_ready = Signal(object)  # Detail
+    model_preview_ready = Signal(object)  # ModelPreview
     model_loaded = Signal(str, float)  # model name, seconds it took
     model_failed = Signal(str, str)  # model id, reason
     _wake = Signal()
@@ -100,6 +94,8 @@ class ColorizeWorker(QObject):
         self._lock = threading.Lock()
         self._queue = deque()
         self._preview = None
+        self._detail = None
+        self._models = None
         self._generation = 0  # bumped by cancel()
         self._cancelled = 0
         # The running batch's BatchSummary, None when idle. Created by submit() (so that a Cancel
@@ -136,6 +132,22 @@ class ColorizeWorker(QObject):
             self._preview = request
         self._wake.emit()
 
+    def request_detail(self, request: DetailRequest) -> None:
+        """Replace any detail request not started yet by this one (keeping its gray image, if it asked
+        for one of the same region)."""
+        with self._lock:
+            old = self._detail
+            if old is not None and old.with_gray and (old.key, old.region) == (request.key, request.region):
+                request.with_gray = True
+            self._detail = request
+        self._wake.emit()
+
+    def request_models(self, request: ModelsRequest) -> None:
+        """Replace any comparison not finished yet by this one."""
+        with self._lock:
+            self._models = request
+        self._wake.emit()
+
     def cancel(self) -> None:
         """Drop every photo not started yet; the one being colorized is finished and saved."""
         with self._lock:
@@ -168,11 +180,21 @@ class ColorizeWorker(QObject):
     @Slot()
     def _work(self) -> None:
         with self._lock:
-            preview, self._preview = self._preview, None
-            task = self._queue.popleft() if self._queue and preview is None else None
-        try:
+            detail, self._detail = self._detail, None
+            preview = None if detail else self._preview
             if preview is not None:
+                self._preview = None
+            models = None if detail or preview else self._models
+            if models is not None:
+                self._models = None
+            task = self._queue.popleft() if self._queue and not (detail or preview or models) else None
+        try:
+            if detail is not None:
+                self._render_detail(detail)
+            elif preview is not None:
                 self._render_preview(preview)
+            elif models is not None:
+                self._render_next_model(models)
             elif isinstance(task, AddPaths):
                 self._expand(task)
             elif isinstance(task, Colorize):
@@ -182,7 +204,7 @@ class ColorizeWorker(QObject):
         except Exception:  # a bug must not kill the thread: log it and carry on with the queue
             log.exception("unexpected error in the worker")
         with self._lock:
-            more = self._preview is not None or bool(self._queue)
+            more = any(r is not None for r in (self._detail, self._preview, self._models)) or bool(self._queue)
         if more or self._batch is not None:
             self._wake.emit()
 
@@ -223,7 +245,7 @@ class ColorizeWorker(QObject):
             result.outputs = {kind: str(path) for kind, path in written.items() if path}
             result.size = (pred.L.shape[1], pred.L.shape[0])
             result.color = to_qimage(pred.decode(opts.temperature, max_side=self.preview_side))
-            result.gray = to_qimage(l_to_gray(shrink_lightness(pred.L, self.preview_side)))
+            result.gray = to_qimage(pred.gray(max_side=self.preview_side))
             log.info("%s -> %s (%s, T=%g)", task.source, result.outputs.get("color"), opts.model_id,
                      opts.temperature)
         except ImageError as e:
@@ -248,12 +270,52 @@ class ColorizeWorker(QObject):
                 pred = self._prediction(request.key, request.source, colorizer)
                 answer.color = to_qimage(pred.decode(request.temperature, max_side=self.preview_side))
                 if request.with_gray:
-                    answer.gray = to_qimage(l_to_gray(shrink_lightness(pred.L, self.preview_side)))
+                    answer.gray = to_qimage(pred.gray(max_side=self.preview_side))
             except ImageError as e:
                 answer.error = e.reason
             except (OSError, MemoryError, RuntimeError, ValueError) as e:
                 answer.error = f"{type(e).__name__}: {e}"
         self.preview_ready.emit(answer)
+
+    def _render_detail(self, request: DetailRequest) -> None:
+        answer = Detail(request.key, request.model["id"], request.temperature, request.region)
+        colorizer = self._colorizer(request.model)
+        if colorizer is None:
+            answer.error = "the model could not be loaded"
+        else:
+            try:
+                pred = self._prediction(request.key, request.source, colorizer)
+                answer.color = to_qimage(pred.decode(request.temperature, max_side=request.max_side, box=request.box))
+                if request.with_gray:
+                    answer.gray = to_qimage(pred.gray(max_side=request.max_side, box=request.box))
+            except ImageError as e:
+                answer.error = e.reason
+            except (OSError, MemoryError, RuntimeError, ValueError) as e:
+                answer.error = f"{type(e).__name__}: {e}"
+        self.detail_ready.emit(answer)
+
+    def _render_next_model(self, request: ModelsRequest) -> None:
+        """The first model of the comparison; the rest go back into the mailbox unless a newer
+        comparison has been asked for meanwhile."""
+        (card, t), rest = request.models[0], request.models[1:]
+        answer = ModelPreview(request.key, card["id"], t, request.max_side)
+        colorizer = self._colorizer(card)
+        if colorizer is None:
+            answer.error = "the model could not be loaded"
+        else:
+            try:
+                # Each model's network output is cached like any other: a later change of T, or going
+                # back to the before/after view with this model, needs no second network pass.
+                pred = self._prediction(request.key, request.source, colorizer)
+                answer.color = to_qimage(pred.decode(t, max_side=request.max_side))
+            except ImageError as e:
+                answer.error = e.reason
+            except (OSError, MemoryError, RuntimeError, ValueError) as e:
+                answer.error = f"{type(e).__name__}: {e}"
+        with self._lock:
+            if rest and self._models is None:
+                self._models = ModelsRequest(request.key, request.source, rest, request.max_side)
+        self.model_preview_ready.emit(answer)
 
     def _finish_batch(self) -> None:
         with self._lock:

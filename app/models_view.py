@@ -1,0 +1,119 @@
+"""Compare models: the selected photo through every model side by side, each at its own temperature;
+clicking one (or Space/Enter on it) makes it the current model.
+
+Each panel is a QToolButton with the picture as its icon, so that it is reachable with Tab, pressed
+with the keyboard and read by screen readers like any other button. The pictures are decoded by the
+worker at the size of a panel (panel_side()).
+"""
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QWidget
+
+TEXT_LINES = 2  # name, temperature
+
+
+class ModelsView(QWidget):
+    picked = Signal(str)  # model id
+    resized = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAccessibleName("Models side by side")
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(8, 8, 8, 8)
+        self._layout.setSpacing(8)
+        self._buttons = {}  # model id -> QToolButton
+        self._cards = {}
+        self._shown = {}  # model id -> (photo key, T, max_side) of the picture it holds
+        self._images = {}  # model id -> QImage
+
+    def set_models(self, cards) -> None:
+        for button in self._buttons.values():
+            button.deleteLater()
+        self._buttons, self._cards, self._shown, self._images = {}, {}, {}, {}
+        for card in cards:
+            button = QToolButton()
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.clicked.connect(lambda checked=False, model_id=card["id"]: self.picked.emit(model_id))
+            self._layout.addWidget(button, 1)
+            self._buttons[card["id"]] = button
+            self._cards[card["id"]] = card
+            self._label(card["id"], None, "")
+
+    def _label(self, model_id: str, temperature, note: str) -> None:
+        card, button = self._cards[model_id], self._buttons[model_id]
+        name = card.get("name", model_id)
+        t = f"T {temperature:.2f}" if temperature is not None else ""
+        button.setText(f"{name}\n{note or t}")
+        button.setAccessibleName(f"Use {name}" + (f" (temperature {temperature:.2f})" if temperature is not None else ""))
+        button.setToolTip(f"{card.get('description', '')}\nClick (or Space) to make {name} the current model.".strip())
+
+    def set_current(self, model_id: str) -> None:
+        for mid, button in self._buttons.items():
+            button.setChecked(mid == model_id)
+
+    def clear_pictures(self, note: str = "Loading…") -> None:
+        self._shown.clear()
+        self._images.clear()
+        for model_id, button in self._buttons.items():
+            button.setIcon(QIcon())
+            self._label(model_id, None, note)
+
+    def set_picture(self, model_id: str, key, temperature: float, max_side: int, image: QImage) -> None:
+        if model_id not in self._buttons:
+            return
+        self._shown[model_id] = (key, temperature, max_side)
+        self._images[model_id] = image
+        self._label(model_id, temperature, "")
+        self._set_icon(model_id)
+
+    def set_failed(self, model_id: str, key, reason: str) -> None:
+        if model_id in self._buttons:
+            self._shown[model_id] = (key, None, None)
+            self._buttons[model_id].setIcon(QIcon())
+            self._label(model_id, None, f"Not available: {reason}")
+
+    def shown(self, model_id: str):
+        """(photo key, T, max_side) of the picture the panel holds, or None."""
+        return self._shown.get(model_id)
+
+    def image(self, model_id: str) -> QImage:
+        return self._images.get(model_id)
+
+    def button(self, model_id: str) -> QToolButton:
+        return self._buttons.get(model_id)
+
+    def panel_size(self) -> QSize:
+        """Logical size of each panel's picture."""
+        n = max(1, len(self._buttons))
+        m = self._layout.contentsMargins()
+        text = self.fontMetrics().height() * TEXT_LINES + 16
+        w = (self.width() - m.left() - m.right() - self._layout.spacing() * (n - 1)) // n - 12
+        return QSize(max(32, w), max(32, self.height() - m.top() - m.bottom() - text))
+
+    def panel_side(self, photo: QSize) -> int:
+        """The longer side, in device pixels, a photo of this size is decoded at to fill a panel."""
+        fitted = photo.scaled(self.panel_size(), Qt.AspectRatioMode.KeepAspectRatio) * self.devicePixelRatioF()
+        return max(1, fitted.width(), fitted.height())
+
+    def _set_icon(self, model_id: str) -> None:
+        image, button = self._images.get(model_id), self._buttons[model_id]
+        if image is None:
+            return
+        size = self.panel_size()
+        fitted = image.size().scaled(size, Qt.AspectRatioMode.KeepAspectRatio)
+        pixmap = QPixmap.fromImage(image.scaled(fitted * self.devicePixelRatioF(), Qt.AspectRatioMode.KeepAspectRatio,
+                                                Qt.TransformationMode.SmoothTransformation))
+        pixmap.setDevicePixelRatio(self.devicePixelRatioF())
+        button.setIconSize(fitted)
+        button.setIcon(QIcon(pixmap))
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        for model_id in self._images:
+            self._set_icon(model_id)
+        self.resized.emit()
