@@ -48,6 +48,7 @@ def cmd_colorize(a):
         colorizer = Colorizer.load(a.model, a.device, a.size)
     except (ModelError, RuntimeError) as e:
         sys.exit(f"colorizer: {e}")
+    colorizer.upsampling = a.upsampling
     t = colorizer.default_temperature if a.temperature is None else a.temperature
     files = find_images(a.paths, skip=[a.out])
     if not files:
@@ -77,7 +78,7 @@ def cmd_evaluate(a):
     from tqdm import tqdm
     previews = Previews() if a.figures else None
     try:
-        ev = evaluate(a.paths, a.model, a.temperature, a.size, a.device, previews=previews,
+        ev = evaluate(a.paths, a.model, a.temperature, a.size, a.device, previews=previews, upsampling=a.upsampling,
                       on_skip=lambda path, reason: tqdm.write(f"skipped {path}: {reason}", file=sys.stderr),
                       progress=lambda files: tqdm(files, file=sys.stderr, disable=len(files) < 2, unit="photo"),
                       skip_dirs=[a.figures] if a.figures else [])
@@ -178,6 +179,9 @@ def main(argv=None):
     c.add_argument("--device", default="auto", help="auto, cpu or cuda")
     c.add_argument("--size", type=network_side, default=256, help="network input size (longer side, px)")
     c.add_argument("--format", choices=("png", "jpeg", "webp"), default="png", help="output format")
+    c.add_argument("--upsampling", choices=("guided", "bilinear"), default="guided",
+                   help="how the network's chroma is brought to full resolution (guided: by the photo's own "
+                   "lightness, so colour keeps to edges)")
     c.add_argument("--quality", type=quality, default=92, help="JPEG and WebP quality, 1..100 (WebP 100: "
                    "lossless)")
     c.add_argument("--strip-metadata", action="store_true", help="leave the source's EXIF (camera, date, "
@@ -195,6 +199,8 @@ def main(argv=None):
                    "truth grid (PNG)")
     v.add_argument("--device", default="auto", help="auto, cpu or cuda")
     v.add_argument("--size", type=network_side, default=256, help="network input size (longer side, px)")
+    v.add_argument("--upsampling", choices=("guided", "bilinear"), default="guided",
+                   help="chroma upsampling to full resolution (see colorize --upsampling)")
     v.set_defaults(func=cmd_evaluate)
 
     f = sub.add_parser("figures", help="plots of a model's classes and prior, and of training runs")

@@ -6,6 +6,10 @@ rgb_to_lab and lab_to_rgb are scikit-image's conversions (float64). The full-res
 pipeline use the float32 twins below them (rgb_to_l, gray_to_l, lab_to_rgb8, l_to_gray), which give
 the same pixels to within one uint8 level at a fraction of the time and memory.
 """
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from skimage import color as skcolor
 from skimage.color import colorconv
@@ -41,12 +45,27 @@ def normalize_l(L):
 # full-size intermediates (2.2 s and ~1 GB for a 12-megapixel decode). The formulas are scikit-image's
 # (its matrices and white point are read from skimage.color.colorconv); tests/test_color.py checks each
 # path against rgb2lab / lab2rgb, to within one uint8 level.
-BAND_PIXELS = 1 << 20  # pixels per band: a few MB of float32 temporaries, which stay in cache
+BAND_PIXELS = 1 << 18  # pixels per band: its float32 temporaries (1 MB each) stay in the CPU's caches
+
+
+_BAND_THREADS = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1), thread_name_prefix="bands")
 
 
 def band_rows(width: int) -> int:
     """Rows per band for an image `width` pixels wide."""
     return max(1, BAND_PIXELS // max(1, width))
+
+
+def for_each_band(fn, height: int, width: int) -> None:
+    """fn(top, bottom) for every band of rows of a height x width image, two bands at a time on two
+    threads (numpy and Pillow let go of the GIL in their loops); a band's error is raised here."""
+    rows = band_rows(width)
+    bands = [(top, min(top + rows, height)) for top in range(0, height, rows)]
+    if len(bands) == 1 or threading.current_thread().name.startswith("bands"):  # nested: inline, no deadlock
+        for band in bands:
+            fn(*band)
+    else:
+        list(_BAND_THREADS.map(lambda band: fn(*band), bands))
 
 
 _WHITE = np.asarray(colorconv.xyz_tristimulus_values(illuminant="D65", observer="2"), np.float64)
@@ -93,13 +112,14 @@ def rgb_to_l(rgb: np.ndarray) -> np.ndarray:
     """uint8 sRGB HxWx3 -> float32 L HxW: rgb2lab's L, without computing a and b."""
     h, w = rgb.shape[:2]
     out = np.empty((h, w), np.float32)
-    rows = band_rows(w)
-    for top in range(0, h, rows):
-        band = rgb[top:top + rows]
-        y = _Y_OF_LEVEL[0][band[..., 0]]
-        y += _Y_OF_LEVEL[1][band[..., 1]]
-        y += _Y_OF_LEVEL[2][band[..., 2]]
-        out[top:top + rows] = _luminance_to_l(y)
+
+    def band(top, bottom):
+        pixels = rgb[top:bottom]
+        y = _Y_OF_LEVEL[0][pixels[..., 0]]
+        y += _Y_OF_LEVEL[1][pixels[..., 1]]
+        y += _Y_OF_LEVEL[2][pixels[..., 2]]
+        out[top:bottom] = _luminance_to_l(y)
+    for_each_band(band, h, w)
     return out
 
 
@@ -167,19 +187,24 @@ def l_to_gray(L: np.ndarray) -> np.ndarray:
     if L.ndim < 2:
         return _L_TO_GRAY(np.array(L, dtype=np.float32))
     out = np.empty(L.shape, np.uint8)
-    rows = band_rows(L.shape[-1])
-    for top in range(0, L.shape[0], rows):
-        _L_TO_GRAY(np.array(L[top:top + rows], dtype=np.float32), out=out[top:top + rows])
+    for_each_band(lambda top, bottom: _L_TO_GRAY(np.array(L[top:bottom], dtype=np.float32), out=out[top:bottom]),
+                  L.shape[0], L.shape[-1] if L.ndim == 2 else int(np.prod(L.shape[1:])))
     return out
 
 
+_DELTA = np.float32(0.2068966)  # 6/29, where lab2xyz's f^-1 turns from linear to cubic
+
+
 def _f_inverse(f: np.ndarray) -> np.ndarray:
-    """CIE f^-1 of float32 f: f^3 above 6/29, the linear segment below (lab2xyz's formula)."""
-    cube = f * f
-    cube *= f
-    linear = f - np.float32(16.0 / 116.0)
-    linear *= np.float32(1 / 7.787)
-    return np.where(f > np.float32(0.2068966), cube, linear)
+    """CIE f^-1 of float32 f: f^3 above 6/29, the linear segment below (lab2xyz's formula). The line is
+    the cube's tangent at 6/29, so with t = max(f, 6/29) it is t^3 + 3 (6/29)^2 (f - t): no select."""
+    t = np.maximum(f, _DELTA)
+    out = t * t
+    out *= t
+    np.subtract(f, t, out=t)
+    t *= np.float32(1 / 7.787)  # lab2xyz's slope, 3 (6/29)^2 to six digits
+    out += t
+    return out
 
 
 def lab_to_rgb8(L: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray = None) -> np.ndarray:
@@ -209,8 +234,9 @@ def lab_to_rgb_fast(lab: np.ndarray) -> np.ndarray:
     """Lab HxWx3 -> sRGB uint8 HxWx3: lab_to_rgb to within one level, in float32 bands."""
     h, w = lab.shape[:2]
     out = np.empty((h, w, 3), np.uint8)
-    rows = band_rows(w)
-    for top in range(0, h, rows):
-        band = lab[top:top + rows]
-        lab_to_rgb8(band[..., 0], band[..., 1], band[..., 2], out=out[top:top + rows])
+
+    def band(top, bottom):
+        part = lab[top:bottom]
+        lab_to_rgb8(part[..., 0], part[..., 1], part[..., 2], out=out[top:bottom])
+    for_each_band(band, h, w)
     return out

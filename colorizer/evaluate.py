@@ -242,14 +242,17 @@ def _report_skip(path, reason):
 
 
 def evaluate(paths, models, temperatures=None, size: int = 256, device="auto", previews=None,
-             on_skip=_report_skip, progress=None, skip_dirs=()) -> Evaluation:
+             on_skip=_report_skip, progress=None, skip_dirs=(), upsampling: str = None) -> Evaluation:
     """Evaluate models (Colorizer objects, names or .safetensors paths) on the photos under paths.
 
     temperatures: the T values to decode at (default: each model's card default). previews: a
     Previews object to fill for the figures. on_skip(path, reason) hears about every skipped file;
     progress wraps the list of files (e.g. tqdm). skip_dirs are not searched (the figures folder, if
-    it lies inside the photo folder: its PNGs are no photos to evaluate)."""
+    it lies inside the photo folder: its PNGs are no photos to evaluate). upsampling: 'guided' or
+    'bilinear' for every model (default: each Colorizer's own, see colorizer.upsample)."""
     colorizers = [m if isinstance(m, Colorizer) else Colorizer.load(m, device, size) for m in models]
+    for c in colorizers if upsampling else ():
+        c.upsampling = upsampling
     runs = [ModelRun(label, c, list(temperatures) if temperatures else [c.default_temperature])
             for label, c in zip(unique_labels(colorizers), colorizers)]
     for run in runs:

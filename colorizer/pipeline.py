@@ -11,13 +11,12 @@ model is loaded or a device is resolved with torch installed, never by importing
 """
 import inspect
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
 
-from .color import band_rows, gray_to_l, l_to_gray, lab_to_rgb8, normalize_l, rgb_to_l
+from .color import for_each_band, gray_to_l, l_to_gray, lab_to_rgb8, normalize_l, rgb_to_l
 from .decode import annealed_mean_numpy
 from .images import ImageError, find_images, load_rgb
 from .upsample import METHODS as UPSAMPLING, guided_coefficients, resize, upsample_ab
@@ -110,9 +109,6 @@ def _shrunk(h: int, w: int, max_side: int) -> tuple:
     return max(1, round(h * s)), max(1, round(w * s))
 
 
-_BANDS = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1), thread_name_prefix="decode")
-
-
 @dataclass
 class Prediction:
     """One photo's network output: decode it at any temperature, as often as needed, whole or any
@@ -128,7 +124,7 @@ class Prediction:
     centres: np.ndarray  # (Q, 2) float32, the ab colour of each class
     source: str = ""
     meta: dict = field(default_factory=dict)
-    upsampling: str = "bilinear"  # or "guided": see colorizer.upsample
+    upsampling: str = "guided"  # or "bilinear": see colorizer.upsample
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -161,21 +157,18 @@ class Prediction:
         sy, sx = self.logits.shape[1] / self.L.shape[0], self.logits.shape[2] / self.L.shape[1]
         ky = (bottom - top) / oh  # full-resolution rows per output row
 
-        def band(y0):
-            y1 = min(y0 + rows, oh)
-            t, b = top + y0 * ky, top + y1 * ky  # the band's rows in full-resolution coordinates
-            if (oh, ow) == (bottom - top, right - left):
-                L = self.L[top + y0:top + y1, left:right]
-            else:
-                L = resize(self.L, (y1 - y0, ow), box=(left, t, right, b))
-            band_fn(L, (left * sx, t * sy, right * sx, b * sy), out[y0:y1])
+        if (oh, ow) == (bottom - top, right - left):
+            L = self.L[top:bottom, left:right]
+        else:  # shrunk once for all temperatures: the slider's re-decodes then cost only the colour
+            key = (left, top, right, bottom, oh, ow)
+            if self._cache.get("shrunk_key") != key:
+                self._cache.update(shrunk_key=key, shrunk=resize(self.L, (oh, ow), box=(left, top, right, bottom)))
+            L = self._cache["shrunk"]
 
-        rows = band_rows(ow)
-        starts = range(0, oh, rows)
-        if len(starts) == 1:
-            band(0)
-        else:
-            list(_BANDS.map(band, starts))  # list(): raises a band's error here
+        def band(y0, y1):
+            t, b = top + y0 * ky, top + y1 * ky  # the band's rows in full-resolution coordinates
+            band_fn(L[y0:y1], (left * sx, t * sy, right * sx, b * sy), out[y0:y1])
+        for_each_band(band, oh, ow)
         return out
 
     def ab(self, temperature: float, shape=None) -> np.ndarray:
@@ -216,7 +209,7 @@ class Colorizer:
         self.model, self.bins, self.card, self.device, self.size = model, bins, card, device, size
         self.centres = np.asarray(bins.centres, dtype=np.float32)
         self.network_passes = 0
-        self.upsampling = "bilinear"  # how its Predictions bring ab to full resolution (colorizer.upsample)
+        self.upsampling = "guided"  # how its Predictions bring ab to full resolution (colorizer.upsample)
 
     @classmethod
     def load(cls, name_or_path, device="auto", size: int = 256) -> "Colorizer":

@@ -1,19 +1,26 @@
 #!/usr/bin/env python
 """Speed and memory of a model: the network alone, a 12-megapixel photo end to end, and re-decoding.
 
-    .venv/bin/python scripts/benchmark.py --model base [--device auto] [--repeats 10]
+    .venv/bin/python scripts/benchmark.py --model natural [--device auto|cpu|cuda|numpy] [--repeats 10] [--peer]
+    .venv/bin/python scripts/benchmark.py --model natural --device numpy --photo 10000x10000   # a panorama
 
-(a) the network pass (Colorizer.run_network, either backend) at 256 px (256x256, and 256x192 as a 4:3 photo gets it): median of
-    --repeats runs after warm-up;
-(b) a 4000x3000 photo (generated, saved as a temporary JPEG) end to end, each stage timed: load the JPEG,
-    predict (lightness + network), decode at full resolution, the gray copy, and writing both PNGs.
-    This runs in a fresh process, so its peak RSS (getrusage ru_maxrss) is that of this one photo and
-    not of anything the benchmark did before; the increase over the RSS after loading the model is
-    what the photo costs;
-(c) re-decoding the kept prediction at a new temperature, at full resolution and as a 1024 px preview.
+(a) the network pass (Colorizer.run_network, either backend) at 256 px (256x256, and 256x192 as a 4:3
+    photo gets it): median of --repeats runs after warm-up. --peer adds, measured side by side in the
+    same process, the ECCV16 architecture (Zhang et al. 2016: conv1-conv8, 313 classes at 1/4 of the
+    input's resolution; random weights, torch on the CPU) and the model on both backends;
+(b) a 4000x3000 photo (generated, saved as a temporary JPEG; --photo WxH for another size) end to end,
+    as colorize_paths does it: load (colour-managed, gray kept as one channel), predict (lightness +
+    network), then save_outputs (colorizer.output: decodes the colour copy and the gray copy at full
+    resolution and writes both PNGs, concurrently). Decoding (guided and bilinear) and the gray copy
+    are also timed alone. This runs in a fresh process, so its peak RSS (getrusage ru_maxrss) is that
+    of this one photo and not of anything the benchmark did before; the increase over the RSS after
+    loading the model is what the photo costs;
+(c) re-decoding the kept prediction at a new temperature: at full resolution, as the window's 1024 px
+    preview, and a 1600x1000 box at 100 % (the window's zoomed view).
 Timings are wall-clock; other work on the machine (the load average is printed) slows them down.
 """
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -84,34 +91,88 @@ def bench_network(colorizer, repeats: int) -> dict:
     return out
 
 
+def eccv16(n_classes: int = 313):
+    """The ECCV16 colorization network's architecture (Zhang et al. 2016, conv1-conv8: ReLU after every
+    convolution, batch norm closing blocks 1-7, dilation 2 in blocks 5-6, one transposed convolution
+    back to 1/4 of the input, then the 313-class 1x1 head), in torch with random weights: the peer the
+    numpy backend is measured against."""
+    import torch.nn as nn
+
+    def block(cin, cout, n, stride_last=1, dilation=1, norm=True):
+        layers = []
+        for i in range(n):
+            stride = stride_last if i == n - 1 else 1
+            layers += [nn.Conv2d(cin if i == 0 else cout, cout, 3, stride=stride, padding=dilation,
+                                 dilation=dilation), nn.ReLU(inplace=True)]
+        return layers + ([nn.BatchNorm2d(cout)] if norm else [])
+    layers = (block(1, 64, 2, 2) + block(64, 128, 2, 2) + block(128, 256, 3, 2) + block(256, 512, 3)
+              + block(512, 512, 3, dilation=2) + block(512, 512, 3, dilation=2) + block(512, 512, 3)
+              + [nn.ConvTranspose2d(512, 256, 4, stride=2, padding=1), nn.ReLU(inplace=True)]
+              + block(256, 256, 2, norm=False) + [nn.Conv2d(256, n_classes, 1)])
+    return nn.Sequential(*layers).eval()
+
+
+def bench_peer(model_arg, repeats: int) -> dict:
+    """ECCV16 and the model on both backends at 256x256, interleaved round by round in this process so
+    that a change in the machine's load hits all of them alike; -> name -> median seconds."""
+    import torch
+    from colorizer.pipeline import Colorizer
+    nets = {"ECCV16 architecture (torch)": None,
+            "this model, torch": Colorizer.load(model_arg, "cpu"),
+            "this model, numpy": Colorizer.load(model_arg, "numpy")}
+    peer = eccv16()
+    x = np.random.default_rng(0).uniform(-1, 1, (256, 256)).astype(np.float32)
+
+    def run_peer():
+        with torch.inference_mode():
+            return peer(torch.from_numpy(x)[None, None]).numpy()
+    calls = {name: (run_peer if c is None else (lambda c=c: c.run_network(x))) for name, c in nets.items()}
+    times = {name: [] for name in calls}
+    for name, fn in calls.items():
+        for _ in range(3):  # warm-up
+            fn()
+    for _ in range(repeats):
+        for name, fn in calls.items():
+            times[name].append(timed(fn)[1])
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def child(args) -> None:
     """The 12 MP case, alone in this process; prints one JSON line."""
     from colorizer.images import load_rgb
-    from colorizer.pipeline import Colorizer, _write_png_new
+    from colorizer.pipeline import Colorizer, save_outputs
     r = {"rss_after_imports_mb": rss_mb()}
     colorizer, r["model_load_s"] = timed(Colorizer.load, args.model, args.device)
+    colorizer.upsampling = args.upsampling
+    r["upsampling"] = args.upsampling
     r["rss_after_model_mb"] = rss_mb()
     T = colorizer.default_temperature
-    stages = {}
-    rgb, stages["load JPEG"] = timed(load_rgb, args.child)
-    pred, stages["predict (L + network)"] = timed(colorizer.predict, rgb)
-    color, stages["decode full res"] = timed(pred.decode, T)
-    gray, stages["gray copy"] = timed(pred.gray)
     out = Path(args.out)
-
-    def save():  # the writer save_outputs uses, with its PNG settings and metadata
-        _write_png_new(out / "photo_gray.png", gray, {"Description": "benchmark"})
-        _write_png_new(out / "photo_color.png", color, {"Description": "benchmark"})
-    _, stages["save both PNGs"] = timed(save)
+    stages = {}
+    pixels, stages["load JPEG"] = timed(load_rgb, args.child, keep_gray=True)
+    pred, stages["predict (L + network)"] = timed(colorizer.predict, pixels)
+    del pixels
+    written, stages["save_outputs (decode + gray + write)"] = timed(save_outputs, pred, T, out)
     r["stages_s"] = stages
     r["end_to_end_s"] = sum(stages.values())
     r["peak_rss_end_to_end_mb"] = peak_rss_mb()
-    r["png_mb"] = sum((out / n).stat().st_size for n in ("photo_gray.png", "photo_color.png")) / 2**20
-    del color, gray, rgb
+    r["png_mb"] = sum(Path(p).stat().st_size for p in written.values()) / 2**20
+    alone = {}  # the parts of save_outputs, each timed alone (a fresh Prediction: nothing cached)
+    for method in ("guided", "bilinear"):
+        fresh = dataclasses.replace(pred, upsampling=method)
+        _, alone[f"decode full res, {method}"] = timed(fresh.decode, T)
+    _, alone["gray copy"] = timed(pred.gray)
+    r["alone_s"] = alone
     t2 = 0.2 if abs(T - 0.2) > 1e-9 else 0.5  # "a new T": anything but the one decoded above
     r["redecode_T"] = t2
-    r["redecode_full_s"] = median_time(lambda: pred.decode(t2), max(1, args.repeats // 5))
-    r["redecode_preview_s"] = median_time(lambda: pred.decode(t2, max_side=1024), args.repeats, warmup=1)
+    h, w = pred.L.shape
+    box = (max(0, w // 2 - 800), max(0, h // 2 - 500), min(w, w // 2 + 800), min(h, h // 2 + 500))
+    r["redecode_box"] = box
+    # each run at a new T, as a slider move is (the low-resolution planes are cached per T)
+    temps = iter(np.linspace(t2, t2 + 0.1, 1000))
+    r["redecode_full_s"] = median_time(lambda: pred.decode(next(temps)), max(1, args.repeats // 5))
+    r["redecode_preview_s"] = median_time(lambda: pred.decode(next(temps), max_side=1024), args.repeats, warmup=1)
+    r["redecode_box_s"] = median_time(lambda: pred.decode(next(temps), box=box), args.repeats, warmup=1)
     r["peak_rss_all_mb"] = peak_rss_mb()
     r["photo"] = list(pred.L.shape)
     r["logits"] = list(pred.logits.shape)
@@ -123,6 +184,9 @@ def main(argv=None) -> None:
     p.add_argument("--model", required=True, help="a model name or .safetensors path")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--repeats", type=int, default=10, help="timed runs per median")
+    p.add_argument("--peer", action="store_true", help="(a) also times the ECCV16 architecture and both backends")
+    p.add_argument("--photo", default=f"{PHOTO_W}x{PHOTO_H}", help="WxH of the generated photo of (b)")
+    p.add_argument("--upsampling", default="guided", choices=["guided", "bilinear"], help="for (b) and (c)")
     p.add_argument("--child", help=argparse.SUPPRESS)  # internal: the JPEG for the 12 MP process
     p.add_argument("--out", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -146,12 +210,20 @@ def main(argv=None) -> None:
     for size, s in bench_network(colorizer, args.repeats).items():
         print(f"    {size:>9} px: {s * 1000:8.1f} ms")
     del colorizer
+    if args.peer:
+        peer = bench_peer(args.model, args.repeats)
+        base = peer["ECCV16 architecture (torch)"]
+        print(f"    side by side at 256x256, interleaved, median of {args.repeats}:")
+        for name, s in peer.items():
+            print(f"    {name:<28} {s * 1000:8.1f} ms  ({base / s:4.2f}x the ECCV16 architecture's speed)")
 
     with tempfile.TemporaryDirectory(prefix="colorizer-bench-") as tmp:
         jpeg = Path(tmp) / "photo_12mp.jpg"
-        Image.fromarray(synthetic_photo()).save(jpeg, quality=92)
+        pw, ph = (int(v) for v in args.photo.lower().split("x"))
+        Image.fromarray(synthetic_photo(pw, ph)).save(jpeg, quality=92)
         cmd = [sys.executable, __file__, "--model", str(args.model), "--device", args.device,
-               "--repeats", str(args.repeats), "--child", str(jpeg), "--out", tmp]
+               "--repeats", str(args.repeats), "--child", str(jpeg), "--out", tmp,
+               "--upsampling", args.upsampling]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode:
             sys.exit(f"the 12 MP process failed:\n{proc.stderr}")
@@ -159,15 +231,21 @@ def main(argv=None) -> None:
         h, w = r["photo"]
         print(f"\n(b) a {w}x{h} photo ({w * h / 1e6:.0f} MP, generated, JPEG {jpeg.stat().st_size / 2**20:.1f} MB) "
               f"end to end, in a fresh process (model load {r['model_load_s']:.2f} s, not counted):")
+        print(f"    chroma upsampling: {r['upsampling']}")
         for stage, s in r["stages_s"].items():
-            print(f"    {stage:<22} {s:7.2f} s")
-        print(f"    {'end to end':<22} {r['end_to_end_s']:7.2f} s   (PNGs written: {r['png_mb']:.1f} MB)")
+            print(f"    {stage:<38} {s:7.2f} s")
+        print(f"    {'end to end':<38} {r['end_to_end_s']:7.2f} s   (PNGs written: {r['png_mb']:.1f} MB)")
+        print("    parts of save_outputs, each alone:")
+        for stage, s in r["alone_s"].items():
+            print(f"    {stage:<38} {s:7.2f} s")
         print(f"    RSS after imports {r['rss_after_imports_mb']:.0f} MB, after model load "
               f"{r['rss_after_model_mb']:.0f} MB; peak RSS {r['peak_rss_end_to_end_mb']:.0f} MB, "
               f"i.e. +{r['peak_rss_end_to_end_mb'] - r['rss_after_model_mb']:.0f} MB for the photo")
         print(f"\n(c) re-decode of the kept prediction (logits {r['logits']}) at a new T = {r['redecode_T']:g}:")
         print(f"    full resolution:    {r['redecode_full_s']:7.2f} s  (median of {max(1, args.repeats // 5)})")
         print(f"    1024 px preview:    {r['redecode_preview_s'] * 1000:7.1f} ms (median of {args.repeats})")
+        bl, bt, br, bb = r["redecode_box"]
+        print(f"    {br - bl}x{bb - bt} box at 100 %: {r['redecode_box_s'] * 1000:7.1f} ms (median of {args.repeats})")
         print(f"    peak RSS of the process including (c): {r['peak_rss_all_mb']:.0f} MB")
 
 

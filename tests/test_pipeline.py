@@ -57,8 +57,9 @@ def test_full_resolution_keeps_the_photos_own_lightness(col):
 
 def test_ab_is_the_network_resolution_result_resized(col):
     """Decoding is numpy (torch-free); upscaled to the photo's size, it is what torch's decode and bilinear
-    interpolation give."""
+    interpolation give (with bilinear upsampling; the guided default is tested in test_upsample.py)."""
     pred = col.predict(landscape(300, 420, seed=3))
+    pred.upsampling = "bilinear"
     assert isinstance(pred.logits, np.ndarray) and pred.logits.dtype == np.float32
     small = annealed_mean(torch.from_numpy(pred.logits)[None], torch.from_numpy(pred.centres), 0.5)
     expected = F.interpolate(small, size=(300, 420), mode="bilinear", align_corners=False)[0].permute(1, 2, 0)
