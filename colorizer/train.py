@@ -72,7 +72,7 @@ class TrainConfig:
     val_every: int = 250
     val_temperature: float = 0.38
     ckpt_minutes: float = 5.0
-    workers: int = 1  # DataLoader worker processes
+    workers: int = 0  # DataLoader worker processes (0: in the training process, measured faster on 2 cores)
     threads: int = 0  # torch threads per process (0 = torch's default)
     seed: int = 1337
     init: str = ""  # start from: a run's checkpoint (e.g. best.pt) or a shipped model (NAME.safetensors)

@@ -12,7 +12,8 @@
 # f9e1db7), as run folders were not always kept: --init takes either a checkpoint or a shipped model.
 # Session 4 started stage 4 as a 6000-step schedule and session 5 shortened it to 3000 at step 1256
 # (`--resume --steps 3000`); this script gives the 3000 from the start.
-#   DATA=../shared/photos RUNS=/work/runs scripts/train_models.sh
+#   DATA=../shared/photos RUNS=/work/runs scripts/train_models.sh          (session 5's lineage)
+#   DATA=../shared/photos RUNS=/work/runs SCENES=1 scripts/train_models.sh (and the scene-set run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${DATA:-../shared/photos}"
@@ -25,22 +26,36 @@ stage() {  # stage RUN_DIR ARGS...: start the run, or resume it if it has a chec
   if [ -f "$run/ckpt.pt" ]; then $py -m colorizer train --run "$run" --resume; else $py -m colorizer train --run "$run" "$@"; fi
 }
 
-stage "$RUNS/base" "${common[@]}" --steps 1700 --lambda 1 --lr 2e-3 --threads 2
-stage "$RUNS/base2" "${common[@]}" --steps 2400 --lambda 1 --lr 1e-3 --warmup 50 --threads 2 --init "$RUNS/base/best.pt"
-stage "$RUNS/natural-soft" "${common[@]}" --soft --steps 1000 --lambda 1 --lr 5e-4 --warmup 30 --threads 2 \
-  --init "$RUNS/base2/best.pt"
-stage "$RUNS/long" "${common[@]}" --soft --steps 3000 --lambda 1 --lr 1e-3 --warmup 50 --threads 2 \
-  --init "$RUNS/natural-soft/best.pt"
-# long's last checkpoint, kept apart: ckpt.pt moves on if long is ever resumed with more steps
-[ -f "$RUNS/long/final.pt" ] || cp "$RUNS/long/ckpt.pt" "$RUNS/long/final.pt"
-tune=("${common[@]}" --soft --steps 800 --lr 5e-4 --warmup 30 --init "$RUNS/long/final.pt" --threads 1)
-OMP_NUM_THREADS=1 stage "$RUNS/balanced-long" "${tune[@]}" --lambda 0.8 &
-OMP_NUM_THREADS=1 stage "$RUNS/vivid-long" "${tune[@]}" --lambda 0.5 &
-wait
-$py -m colorizer export "$RUNS/balanced-long" --name balanced --title Balanced --temperature 1 \
-  --description "Moderate rebalancing (lambda 0.8): livelier than Natural, calmer than Vivid."
-# Vivid: the last checkpoint, not best.pt (step 200): better on every full-resolution val figure at every T
-$py -m colorizer export "$RUNS/vivid-long" --name vivid --title Vivid --temperature 1 --checkpoint ckpt.pt \
-  --description "Strong rebalancing (lambda 0.5): saturated colour, rarer hues; can overshoot."
-$py -m colorizer export "$RUNS/long" --name natural --title Natural --temperature 1 \
-  --description "No rebalancing: calm, realistic colour; safest on any landscape."
+if [ "${SCENES:-0}" != 1 ]; then
+  stage "$RUNS/base" "${common[@]}" --steps 1700 --lambda 1 --lr 2e-3 --threads 2
+  stage "$RUNS/base2" "${common[@]}" --steps 2400 --lambda 1 --lr 1e-3 --warmup 50 --threads 2 --init "$RUNS/base/best.pt"
+  stage "$RUNS/natural-soft" "${common[@]}" --soft --steps 1000 --lambda 1 --lr 5e-4 --warmup 30 --threads 2 \
+    --init "$RUNS/base2/best.pt"
+  stage "$RUNS/long" "${common[@]}" --soft --steps 3000 --lambda 1 --lr 1e-3 --warmup 50 --threads 2 \
+    --init "$RUNS/natural-soft/best.pt"
+  # long's last checkpoint, kept apart: ckpt.pt moves on if long is ever resumed with more steps
+  [ -f "$RUNS/long/final.pt" ] || cp "$RUNS/long/ckpt.pt" "$RUNS/long/final.pt"
+  tune=("${common[@]}" --soft --steps 800 --lr 5e-4 --warmup 30 --init "$RUNS/long/final.pt" --threads 1)
+  OMP_NUM_THREADS=1 stage "$RUNS/balanced-long" "${tune[@]}" --lambda 0.8 &
+  OMP_NUM_THREADS=1 stage "$RUNS/vivid-long" "${tune[@]}" --lambda 0.5 &
+  wait
+  $py -m colorizer export "$RUNS/balanced-long" --name balanced --title Balanced --temperature 1 \
+    --description "Moderate rebalancing (lambda 0.8): livelier than Natural, calmer than Vivid."
+  # Vivid: the last checkpoint, not best.pt (step 200): better on every full-resolution val figure at every T
+  $py -m colorizer export "$RUNS/vivid-long" --name vivid --title Vivid --temperature 1 --checkpoint ckpt.pt \
+    --description "Strong rebalancing (lambda 0.5): saturated colour, rarer hues; can overshoot."
+  $py -m colorizer export "$RUNS/long" --name natural --title Natural --temperature 1 \
+    --description "No rebalancing: calm, realistic colour; safest on any landscape."
+fi
+
+# Session 7 on: the scene set (issue 13). One shared run at lambda 1 on train/ and scenes/ (a quarter
+# of the crops from train/'s 433 photos, colourful scene photos drawn more often, tone augmentation),
+# warm-started from session 5's Natural (weights/natural.safetensors at commit 859c1ed), 25,000 steps
+# (400,000 crops) of cosine schedule, resumed across sessions; then per-lambda fine-tunes of it with
+# the class prior counted on the crops as drawn (--prior data).
+scenes=(--data "$DATA/train" --data "$DATA/scenes" --folder-weights 0.25 0.75 --chroma-bias 1 --tone 0.3
+        --val "$DATA/val" --width 32 --activation relu --crop 128 --batch 16 --val-every 250 --workers 0)
+if [ "${SCENES:-0}" = 1 ]; then
+  stage "$RUNS/shared" "${scenes[@]}" --soft --lambda 1 --steps 25000 --lr 1e-3 --warmup 100 --threads 2 \
+    --init "${SHARED_INIT:-weights/natural.safetensors}"
+fi

@@ -99,7 +99,8 @@ def test_run_folder_holds_config_commit_bins_and_checkpoints(photo_dir, tmp_path
     assert config["git_commit"] == "unknown" or len(config["git_commit"].split("-")[0]) == 40
     bins = json.loads((run / "bins.json").read_text())
     ckpt = torch.load(run / "ckpt.pt", weights_only=True)
-    assert set(ckpt) == {"model", "optimizer", "step", "elapsed", "best_val_loss", "torch_rng", "bins", "config"}
+    assert set(ckpt) == {"model", "optimizer", "step", "elapsed", "best_val_loss", "torch_rng", "bins", "config",
+                         "sources"}
     assert ckpt["step"] == 2 and ckpt["bins"]["cells"] == bins["cells"] and config["classes"] == len(bins["cells"])
     assert (run / "best.pt").exists()  # without validation: the last checkpoint
     assert not list(run.glob("*.tmp"))
