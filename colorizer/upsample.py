@@ -53,18 +53,24 @@ def resize_planes(planes: np.ndarray, shape: tuple, box=None) -> np.ndarray:
     H, W = shape
     if H < bottom - top or W < right - left:  # shrinking: Pillow's antialiased filter
         return np.stack([resize(p, shape, box) for p in planes])
-    planes = np.asarray(planes, np.float32)
     y0, fy = _taps(h, H, top, bottom)
-    y1 = np.minimum(y0 + 1, h - 1)
-    rows = planes[:, y0] * (1 - fy)[:, None]
-    rows += planes[:, y1] * fy[:, None]  # (k, H, w)
+    first, last = y0[0], min(y0[-1] + 2, h)  # the few input rows this region reads
+    y0 -= first
+    y1 = np.minimum(y0 + 1, last - first - 1)
+    # across first, on those few rows only, then down, which copies whole rows
     x0, fx = _taps(w, W, left, right)
     x1 = np.minimum(x0 + 1, w - 1)
-    out = rows[:, :, x0]
-    out *= 1 - fx
-    right_taps = rows[:, :, x1]
+    few = np.asarray(planes[:, first:last], np.float32)
+    across = few[:, :, x0]
+    across *= 1 - fx
+    right_taps = few[:, :, x1]
     right_taps *= fx
-    out += right_taps
+    across += right_taps  # (k, rows read, W)
+    out = across[:, y0]
+    out *= (1 - fy)[:, None]
+    below = across[:, y1]
+    below *= fy[:, None]
+    out += below
     return out
 
 

@@ -12,7 +12,7 @@
     as colorize_paths does it: load (colour-managed, gray kept as one channel), predict (lightness +
     network), then save_outputs (colorizer.output: decodes the colour copy and the gray copy at full
     resolution and writes both PNGs, concurrently). Decoding (guided and bilinear) and the gray copy
-    are also timed alone. This runs in a fresh process, so its peak RSS (getrusage ru_maxrss) is that
+    are also timed alone. This runs in a fresh process, so its peak RSS (VmHWM) is that
     of this one photo and not of anything the benchmark did before; the increase over the RSS after
     loading the model is what the photo costs;
 (c) re-decoding the kept prediction at a new temperature: at full resolution, as the window's 1024 px
@@ -50,6 +50,14 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
+    """The peak RSS of this process: Linux's VmHWM, which starts afresh at exec (getrusage's ru_maxrss
+    does not: it keeps the parent's peak at the fork, here the generated photo's and the peer's)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
 
