@@ -116,6 +116,11 @@ def test_a_name_taken_after_the_check_is_not_overwritten(fmt, tmp_path, monkeypa
                                                    f"x_color-1.{EXT[fmt]}"])
 
 
+def test_the_writer_is_still_importable_from_pipeline():
+    from colorizer.pipeline import free_output_paths, save_outputs as from_pipeline
+    assert from_pipeline is output.save_outputs and free_output_paths is output.free_output_paths
+
+
 def test_formats_do_not_take_each_others_names(tmp_path):
     png = save_outputs(FakePrediction(), 0.4, tmp_path, stem="x")
     jpg = save_outputs(FakePrediction(), 0.4, tmp_path, stem="x", options=OutputOptions("jpeg"))
@@ -249,6 +254,13 @@ print("finished", flush=True)
 """
 
 
+def size(path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:  # placed and removed meanwhile
+        return 0
+
+
 def test_a_killed_writer_leaves_no_result_and_the_next_run_cleans_up(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -258,7 +270,7 @@ def test_a_killed_writer_leaves_no_result_and_the_next_run_cleans_up(tmp_path):
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline and writer.poll() is None:
-            if any(p.name.endswith(".partial") and p.stat().st_size > 0 for p in out.iterdir()):
+            if any(p.name.endswith(".partial") and size(p) > 0 for p in out.iterdir()):
                 break
             time.sleep(0.002)
         assert writer.poll() is None, "the writer finished before it could be killed"
