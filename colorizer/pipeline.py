@@ -2,7 +2,9 @@
 
 The network runs on L resized so its longer side is `size` px (sides multiples of 16); the predicted
 class logits are kept, so the image can be decoded again at any temperature without another network
-pass. The decoded ab is resized to the photo's size and joined with its original, full-resolution L.
+pass. The decoded ab is brought to the photo's size (guided by the photo's own L, or bilinear: see
+colorizer.upsample) and joined with its original, full-resolution L, in bands of rows (any region,
+at any size: Prediction.decode's box and max_side).
 
 Two backends run the network: torch (on CUDA when there is a GPU, else on the CPU) where torch is
 installed, and numpy (colorizer.numpy_net, on the CPU) where it is not, as in the packaged app.
@@ -14,7 +16,6 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image
 
 from .color import for_each_band, gray_to_l, l_to_gray, lab_to_rgb8, normalize_l, rgb_to_l
 from .decode import annealed_mean_numpy
@@ -239,12 +240,14 @@ class Colorizer:
         """image: path, PIL image or uint8 array. Raises ImageError for unreadable input."""
         L = image_to_l(image)
         h, w = network_size(*L.shape, self.size)
-        small = np.asarray(Image.fromarray(L).resize((w, h), Image.Resampling.BILINEAR))
+        small = resize(L, (h, w))
         logits = self.run_network(normalize_l(small).astype(np.float32))
         self.network_passes += 1
         source = os.fspath(image) if isinstance(image, (str, os.PathLike)) else ""
-        return Prediction(L=L, logits=logits, centres=self.centres, source=source,
+        pred = Prediction(L=L, logits=logits, centres=self.centres, source=source,
                           meta={"model": self.card.get("id", self.name)}, upsampling=self.upsampling)
+        pred._cache["guide"] = small  # the guided filter's guide is the network's own input
+        return pred
 
     def run_network(self, x: np.ndarray) -> np.ndarray:
         """One network pass: normalised L (h, w) float32 -> logits (Q, h, w) float32."""
