@@ -56,7 +56,6 @@ def resize_planes(planes: np.ndarray, shape: tuple, box=None) -> np.ndarray:
     y0, fy = _taps(h, H, top, bottom)
     first, last = y0[0], min(y0[-1] + 2, h)  # the few input rows this region reads
     y0 -= first
-    y1 = np.minimum(y0 + 1, last - first - 1)
     # across first, on those few rows only, then down, which copies whole rows
     x0, fx = _taps(w, W, left, right)
     x1 = np.minimum(x0 + 1, w - 1)
@@ -66,11 +65,16 @@ def resize_planes(planes: np.ndarray, shape: tuple, box=None) -> np.ndarray:
     right_taps = few[:, :, x1]
     right_taps *= fx
     across += right_taps  # (k, rows read, W)
-    out = across[:, y0]
-    out *= (1 - fy)[:, None]
-    below = across[:, y1]
-    below *= fy[:, None]
-    out += below
+    step = across[:, np.minimum(np.arange(1, last - first), last - first - 1)] - across[:, :-1] \
+        if last - first > 1 else np.zeros_like(across)
+    # down: output row = across[y0] + fy * (across[y0 + 1] - across[y0]), one run of rows per input row,
+    # by broadcasting (no full-size gathers)
+    out = np.empty((k, H, W), np.float32)
+    runs = np.flatnonzero(np.diff(y0)) + 1
+    for start, stop in zip(np.r_[0, runs], np.r_[runs, H]):
+        r = y0[start]
+        np.multiply(step[:, min(r, step.shape[1] - 1), None, :], fy[start:stop, None], out=out[:, start:stop])
+        out[:, start:stop] += across[:, r, None, :]
     return out
 
 

@@ -2,10 +2,8 @@
 """docs/figures/edges.png: crops of colorized photos along edges, bilinear against guided chroma
 upsampling (colorizer.upsample), with the gray input and the true colours beside them.
 
-    .venv/bin/python scripts/edges_figure.py --model vivid \
-        --crop ../shared/photos/val/tuxpaint-data__lighthouse.jpg 256 128 128 \
-        --crop ../shared/photos/val/tuxpaint-data__lighthouse.jpg 40 300 128 \
-        --crop ../shared/photos/val/gcompris-qt-data__chateaudeChambord.jpg 470 150 128
+    .venv/bin/python scripts/edges_figure.py --model vivid --temperature 0.38 \
+        --crop ../shared/photos/val/tuxpaint-data__lighthouse.jpg 256 128 128 ... --out docs/figures/edges.png
 
 Each --crop is PHOTO LEFT TOP SIDE (a square, in the photo's pixels, shown at full resolution and
 enlarged ZOOM times without smoothing so that single pixels can be seen). The network runs once per
