@@ -99,23 +99,26 @@ class CompareView(QWidget):
 
     # ---- the full-resolution detail -------------------------------------------------------------
     def detail_request(self):
-        """(box, max_side) when the preview is too coarse for what is shown, else None. box: the
+        """(box, max_side) when zoomed in further than the preview's resolution, else None. box: the
         visible part in photo coordinates (left, top, right, bottom); max_side: decode it shrunk to
         this longer side (the size shown), or None for full resolution (100 % and more)."""
-        if self._after is None or self._photo.isEmpty():
-            return None
-        zoom = self.zoom()
-        preview_zoom = self._after.width() / self._photo.width()  # preview pixels per photo pixel
-        if zoom <= preview_zoom * 1.02:
-            return None
+        if self.is_fit() or not self.preview_is_coarse():
+            return None  # at Fit the window keeps the preview itself at the size shown
         box = self.visible_box()
         if box is None:
             return None
-        if zoom >= 1.0:
+        if self.zoom() >= 1.0:
             return box, None
         side = max(box[2] - box[0], box[3] - box[1])
         shown = self.photo_rect().width() / self._photo.width() * self._ratio()  # as drawn (Fit: whole pixels)
         return box, max(1, math.ceil(side * shown - 1e-6))
+
+    def preview_is_coarse(self) -> bool:
+        """Whether the preview would be drawn enlarged (fewer preview pixels than device pixels), and
+        the photo has more pixels to give."""
+        if self._after is None or self._photo.isEmpty() or self._after.width() >= self._photo.width():
+            return False
+        return self.zoom() > self._after.width() / self._photo.width() * 1.02
 
     def set_detail(self, region, before: QImage = None, after: QImage = None) -> None:
         """A region (as detail_request gave it) decoded from the full-resolution photo. A new region
@@ -150,6 +153,13 @@ class CompareView(QWidget):
         if self._photo.isEmpty() or area.isEmpty():
             return 1.0
         return min(area.width() / self._photo.width(), area.height() / self._photo.height())
+
+    def fit_side(self, photo: QSize) -> int:
+        """The longer side, in device pixels, of a photo of this size shown at Fit."""
+        if photo is None or photo.isEmpty():
+            return 0
+        fitted = photo.scaled(self._area().size(), Qt.AspectRatioMode.KeepAspectRatio) * self._ratio()
+        return max(fitted.width(), fitted.height())
 
     def _current_scale(self) -> float:
         return self._fit_scale() if self._scale is None else self._scale

@@ -56,6 +56,7 @@ class PreviewRequest:
     model: dict
     temperature: float
     with_gray: bool = False  # also send the "before" image (the window no longer has it)
+    max_side: int = None  # the longer side to decode at (the size shown); None: the worker's preview size
 
 
 @dataclass

@@ -113,6 +113,8 @@ class EmptyHint(QWidget):
 
         self.images_button = QPushButton("Add &images…")
         self.folder_button = QPushButton("Add &folder…")
+        self.images_button.setAccessibleName("Add images")
+        self.folder_button.setAccessibleName("Add folder")
         self.images_button.clicked.connect(self.add_images)
         self.folder_button.clicked.connect(self.add_folder)
         buttons = QHBoxLayout()

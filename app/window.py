@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self._last_input_dir = Path.home()
         self._view_key = None  # the photo the large view was last set up for (zoom is reset for another)
         self._detail_asked = None  # (key, model id, T, region) of the last detail asked for
+        self._preview_asked = None  # (key, model id, T, side, with gray) of the last preview asked for
 
         self.worker = ColorizeWorker(device, preview_side)
         self.worker.device_ready.connect(self._on_device_ready)
@@ -184,6 +185,9 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.open_log_action)
         help_menu.addAction(self.about_action)
+        # The menu bar's own "more menus" button (shown only when the window is too narrow for them).
+        for button in self.menuBar().findChildren(QToolButton):
+            button.setAccessibleName("More menus")
 
     def _build_central(self) -> QWidget:
         self.drop_zone = DropZone()
@@ -240,6 +244,7 @@ class MainWindow(QMainWindow):
         row.setSpacing(8)
         self.add_button = QPushButton("Add images…")
         self.add_button.setToolTip("Choose photos to colorize (Ctrl+O); or drop photos and folders here")
+        self.add_button.setAccessibleName("Add images")
         self.add_button.clicked.connect(self.choose_images)
         row.addWidget(self.add_button)
         row.addWidget(_separator())
@@ -248,6 +253,7 @@ class MainWindow(QMainWindow):
         self.model_combo = QComboBox()
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.model_combo.setMinimumWidth(100)
+        self.model_combo.setAccessibleName("Model")
         self.model_combo.currentIndexChanged.connect(self._on_model_changed)
         model_label.setBuddy(self.model_combo)
         row.addWidget(model_label)
@@ -279,6 +285,7 @@ class MainWindow(QMainWindow):
 
         self.apply_button = QPushButton("Apply to all")
         self.apply_button.setToolTip(self.apply_action.statusTip() + " (Ctrl+S)")
+        self.apply_button.setAccessibleName("Apply to all")
         self.apply_button.clicked.connect(self.apply_to_all)
         row.addWidget(self.apply_button)
         row.addStretch(1)
@@ -319,14 +326,17 @@ class MainWindow(QMainWindow):
         label.setBuddy(self.output_edit)
         change = QPushButton("Change…")
         change.setToolTip("Choose the folder the grayscale and colorized copies are saved to")
+        change.setAccessibleName("Change output folder")
         change.clicked.connect(self.choose_output_dir)
         self.open_output_button = QPushButton("Open folder")
         self.open_output_button.setToolTip("Show the saved photos in the file manager (Ctrl+Shift+E)")
+        self.open_output_button.setAccessibleName("Open output folder")
         self.open_output_button.clicked.connect(self.open_output_dir)
         format_label = QLabel("&Format:")
         self.format_combo = QComboBox()
         for fmt, name in OUTPUT_FORMATS.items():
             self.format_combo.addItem(name, fmt)
+        self.format_combo.setAccessibleName("Output format")
         self.format_combo.setToolTip("File format of the saved copies: PNG (lossless), JPEG (quality 92, full "
                                      "colour resolution) or WebP (quality 92)")
         self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(self.settings.output_format)))
@@ -336,6 +346,7 @@ class MainWindow(QMainWindow):
         self.metadata_check.setToolTip("Copy each photo's EXIF (date taken, camera, lens, GPS, …) and DPI into "
                                        "its copies. Off: the copies carry none of it.")
         self.metadata_check.setChecked(self.settings.keep_metadata)
+        self.metadata_check.setAccessibleName("Keep photo metadata")
         self.metadata_check.toggled.connect(self._on_keep_metadata_changed)
         row.addWidget(label)
         row.addWidget(self.output_edit, 1)
@@ -356,6 +367,7 @@ class MainWindow(QMainWindow):
         self.progress_bar.setFormat("%v of %m")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop after the photo being colorized now (Esc)")
+        self.cancel_button.setAccessibleName("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         row.addWidget(self.progress_label)
         row.addWidget(self.progress_bar, 1)
@@ -521,6 +533,7 @@ class MainWindow(QMainWindow):
             return
         if key != self._view_key:
             self._view_key = key
+            self._preview_asked = self._detail_asked = None
             self.compare.new_photo()
             self.models_view.clear_pictures()
         if not entry.ok:
@@ -549,19 +562,40 @@ class MainWindow(QMainWindow):
         entry, card = self.entries.get(key), self._usable_model()
         if entry is None or not entry.ok or card is None:
             return
-        t = self.temperature()
         self._request_detail()  # first: when zoomed in, the detail is what the user looks at
         self._request_models()
-        if self.shown == Shown(key, card["id"], t):
+        self._request_whole_preview()
+
+    def _request_whole_preview(self) -> None:
+        """The preview of the whole photo, at the size it is shown at Fit (so the slider decodes no pixel
+        more than shown). Zoomed in, where the full-resolution detail covers the view, it waits until the
+        view is zoomed out again."""
+        key = self.results.current_key()
+        entry, card = self.entries.get(key), self._usable_model()
+        if entry is None or not entry.ok or card is None:
+            return
+        t = self.temperature()
+        coarse = self.compare.is_fit() and self.compare.preview_is_coarse()  # e.g. the window was made larger
+        if self.shown == Shown(key, card["id"], t) and not coarse:
+            return
+        if (self.shown is not None and self.shown.key == key and self.view_stack.currentIndex() == COMPARE_PAGE
+                and self.compare.detail_request() is not None):
             return
         with_gray = self.compare.before_image() is None or self.shown is None or self.shown.key != key
-        self.worker.request_preview(PreviewRequest(key, entry.source, card, t, with_gray))
+        side = self.compare.fit_side(QSize(*entry.size)) if entry.size else 0
+        side = -(-side // 64) * 64 if side else None  # whole steps of 64 px: a resize by a few pixels changes nothing
+        ask = (key, card["id"], t, side, with_gray)
+        if ask == self._preview_asked:
+            return  # asked for already (and not answered yet, or it would be shown)
+        self._preview_asked = ask
+        self.worker.request_preview(PreviewRequest(key, entry.source, card, t, with_gray, side))
 
     @Slot(object)
     def _on_preview_ready(self, preview: Preview) -> None:
         if preview.key != self.results.current_key():
             return  # the user has moved on to another photo
         if preview.error:
+            self._preview_asked = None
             self.statusBar().showMessage(f"Preview failed: {preview.error}", 8000)
             if self.shown is None:
                 self.compare.set_message(f"Cannot show this photo: {preview.error}")
@@ -600,6 +634,8 @@ class MainWindow(QMainWindow):
             self._detail_asked = None
             if region is None:
                 self.compare.clear_detail()
+                if self.shown is not None and self.shown.key == key:
+                    self._request_whole_preview()  # zoomed out: the preview may be of an older temperature
             return
         t = self.temperature()
         ask = (key, card["id"], t, region)

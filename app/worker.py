@@ -268,9 +268,10 @@ class ColorizeWorker(QObject):
         else:
             try:
                 pred = self._prediction(request.key, request.source, colorizer)
-                answer.color = to_qimage(pred.decode(request.temperature, max_side=self.preview_side))
+                side = request.max_side or self.preview_side
+                answer.color = to_qimage(pred.decode(request.temperature, max_side=side))
                 if request.with_gray:
-                    answer.gray = to_qimage(pred.gray(max_side=self.preview_side))
+                    answer.gray = to_qimage(pred.gray(max_side=side))
             except ImageError as e:
                 answer.error = e.reason
             except (OSError, MemoryError, RuntimeError, ValueError) as e:

@@ -104,14 +104,13 @@ def test_at_100_percent_the_view_shows_the_full_resolution_pixels(qtbot, window,
     assert np.abs(shown_px - full_px).max() <= 1
     assert window.worker.network_passes() == passes
 
-    # Back to Fit (Ctrl+0). The 300 px preview is coarser than the view even there, so the whole photo
-    # is decoded once more at the size shown; with the usual 1024 px preview none would be needed.
-    with qtbot.waitSignal(window.detail_shown, timeout=WAIT, check_params_cb=lambda d: d.region[1]) as shown:
+    # Back to Fit (Ctrl+0): the preview of the whole photo, which waited while the detail covered the
+    # view, is brought to the new temperature, decoded at the size shown (not the worker's 300 px).
+    with qtbot.waitSignal(window.preview_shown, timeout=WAIT, check_params_cb=lambda s: s.temperature == 0.9):
         window.fit_action.trigger()
-    assert view.is_fit()
-    r = view.photo_rect()
-    assert shown.args[0].region == ((0, 0, 1200, 900), round(r.width()))
-    assert shown.args[0].color.width() == round(r.width())
+    assert view.is_fit() and view.detail() is None and view.detail_request() is None
+    shown_width = view.photo_rect().width()
+    assert shown_width <= view.after_image().width() < shown_width + 64
 
 
 def send_mouse(view, kind, pos, buttons=Qt.MouseButton.LeftButton):
