@@ -144,11 +144,13 @@ class Prediction:
         if self.upsampling not in UPSAMPLING:
             raise ValueError(f"unknown upsampling {self.upsampling!r}: use one of {', '.join(UPSAMPLING)}")
         key = (float(temperature), self.upsampling)
-        if self._cache.get("planes_key") != key:
-            ab = annealed_mean_numpy(self.logits, self.centres, temperature)
-            planes = guided_coefficients(self._guide(), ab) if self.upsampling == "guided" else ab
-            self._cache.update(planes_key=key, planes=planes)
-        return self._cache["planes"]
+        cached = self._cache.get("planes")  # (key, planes) in one item: another thread may replace it
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        ab = annealed_mean_numpy(self.logits, self.centres, temperature)
+        planes = guided_coefficients(self._guide(), ab) if self.upsampling == "guided" else ab
+        self._cache["planes"] = (key, planes)
+        return planes
 
     def _bands(self, box, max_side, channels: int, band_fn) -> np.ndarray:
         """Run band_fn(L_band, low_res_box, out_band) over bands of the output rows (two threads)."""
@@ -162,9 +164,12 @@ class Prediction:
             L = self.L[top:bottom, left:right]
         else:  # shrunk once for all temperatures: the slider's re-decodes then cost only the colour
             key = (left, top, right, bottom, oh, ow)
-            if self._cache.get("shrunk_key") != key:
-                self._cache.update(shrunk_key=key, shrunk=resize(self.L, (oh, ow), box=(left, top, right, bottom)))
-            L = self._cache["shrunk"]
+            cached = self._cache.get("shrunk")
+            if cached is not None and cached[0] == key:
+                L = cached[1]
+            else:
+                L = resize(self.L, (oh, ow), box=(left, top, right, bottom))
+                self._cache["shrunk"] = (key, L)
 
         def band(y0, y1):
             t, b = top + y0 * ky, top + y1 * ky  # the band's rows in full-resolution coordinates

@@ -104,3 +104,12 @@ def test_a_small_box_of_a_large_photo_decodes_only_that_box(monkeypatch):
     monkeypatch.setattr("colorizer.pipeline.lab_to_rgb8", counting)
     assert pred.decode(0.4, box=(1000, 1000, 1200, 1100)).shape == (100, 200, 3)
     assert sum(seen) == 200 * 100
+
+
+def test_two_threads_decoding_one_prediction_at_different_temperatures(prediction, small_bands):
+    """The window's worker and a batch save may decode the same Prediction at once."""
+    from concurrent.futures import ThreadPoolExecutor
+    expected = {t: prediction.decode(t, max_side=120) for t in (0.1, 0.5, 1.0)}
+    with ThreadPoolExecutor(3) as pool:
+        got = list(pool.map(lambda t: (t, prediction.decode(t, max_side=120)), [0.1, 0.5, 1.0] * 4))
+    assert all(np.array_equal(rgb, expected[t]) for t, rgb in got)
