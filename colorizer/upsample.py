@@ -45,9 +45,9 @@ def _taps(n_in: int, n_out: int, start: float, stop: float) -> tuple:
 
 
 def resize_planes(planes: np.ndarray, shape: tuple, box=None) -> np.ndarray:
-    """(k, h, w) -> (k, H, W) float32, each plane as resize(); the usual case, upscaling on both axes,
-    in numpy (two taps per axis, rows first at the small width), which saves Pillow's image <-> array
-    copies (more than half of its time)."""
+    """(k, h, w) -> (k, H, W) float32, each plane as resize(). The usual case, upscaling on both axes,
+    is done in numpy: across on the few input rows the region reads, then down by broadcasting, which
+    saves Pillow's image <-> array copies (more than half of its time) and full-size gathers."""
     k, h, w = planes.shape
     left, top, right, bottom = box if box is not None else (0, 0, w, h)
     H, W = shape
@@ -56,7 +56,6 @@ def resize_planes(planes: np.ndarray, shape: tuple, box=None) -> np.ndarray:
     y0, fy = _taps(h, H, top, bottom)
     first, last = y0[0], min(y0[-1] + 2, h)  # the few input rows this region reads
     y0 -= first
-    # across first, on those few rows only, then down, which copies whole rows
     x0, fx = _taps(w, W, left, right)
     x1 = np.minimum(x0 + 1, w - 1)
     few = np.asarray(planes[:, first:last], np.float32)
@@ -65,8 +64,7 @@ def resize_planes(planes: np.ndarray, shape: tuple, box=None) -> np.ndarray:
     right_taps = few[:, :, x1]
     right_taps *= fx
     across += right_taps  # (k, rows read, W)
-    step = across[:, np.minimum(np.arange(1, last - first), last - first - 1)] - across[:, :-1] \
-        if last - first > 1 else np.zeros_like(across)
+    step = across[:, 1:] - across[:, :-1] if last - first > 1 else np.zeros_like(across)
     # down: output row = across[y0] + fy * (across[y0 + 1] - across[y0]), one run of rows per input row,
     # by broadcasting (no full-size gathers)
     out = np.empty((k, H, W), np.float32)
