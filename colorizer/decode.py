@@ -28,8 +28,16 @@ def annealed_mean(logits, centres, T: float):
     return torch.einsum("nqhw,qc->nchw", q, centres)
 
 
-def annealed_mean_numpy(logits: np.ndarray, centres: np.ndarray, T: float) -> np.ndarray:
-    """logits (Q, H, W), centres (Q, 2) -> ab (2, H, W) float32: annealed_mean for one image, in numpy."""
+def centre_logits(logits: np.ndarray) -> np.ndarray:
+    """logits (Q, H, W) less each pixel's largest: the part of annealed_mean_numpy that does not depend
+    on T (a Prediction keeps it for the slider)."""
+    logits = np.asarray(logits, dtype=np.float32)
+    return logits - logits.max(axis=0, keepdims=True)
+
+
+def annealed_mean_numpy(logits: np.ndarray, centres: np.ndarray, T: float, centred: bool = False) -> np.ndarray:
+    """logits (Q, H, W), centres (Q, 2) -> ab (2, H, W) float32: annealed_mean for one image, in numpy.
+    centred: the logits come from centre_logits already."""
     logits = np.asarray(logits, dtype=np.float32)
     centres = np.asarray(centres, dtype=np.float32)
     q, h, w = logits.shape
@@ -37,9 +45,13 @@ def annealed_mean_numpy(logits: np.ndarray, centres: np.ndarray, T: float) -> np
         return np.ascontiguousarray(centres[logits.argmax(axis=0)].transpose(2, 0, 1))
     # as above: the largest logit off first and T no smaller than the smallest normal float32; the other
     # classes' terms may then overflow to -inf, whose exp is the 0 they should be
-    e = logits - logits.max(axis=0, keepdims=True)
+    T = np.float32(max(T, np.finfo(np.float32).tiny))
     with np.errstate(over="ignore"):
-        e /= np.float32(max(T, np.finfo(np.float32).tiny))
+        if centred:
+            e = logits / T
+        else:
+            e = centre_logits(logits)
+            e /= T
     np.exp(e, out=e)
     # one product gives both weighted sums of the centres and the softmax's denominator (a row of ones)
     sums = np.concatenate([centres.T, np.ones((1, q), np.float32)]) @ e.reshape(q, h * w)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .color import for_each_band, gray_to_l, l_to_gray, lab_to_rgb8, normalize_l, rgb_to_l
-from .decode import annealed_mean_numpy
+from .decode import annealed_mean_numpy, centre_logits
 from .images import ImageError, find_images, load_rgb
 from .upsample import METHODS as UPSAMPLING, guided_coefficients, resize, upsample_ab
 from .numpy_net import NumpyUNet
@@ -147,7 +147,9 @@ class Prediction:
         cached = self._cache.get("planes")  # (key, planes) in one item: another thread may replace it
         if cached is not None and cached[0] == key:
             return cached[1]
-        ab = annealed_mean_numpy(self.logits, self.centres, temperature)
+        if "centred" not in self._cache:
+            self._cache["centred"] = centre_logits(self.logits)
+        ab = annealed_mean_numpy(self._cache["centred"], self.centres, temperature, centred=True)
         planes = guided_coefficients(self._guide(), ab) if self.upsampling == "guided" else ab
         self._cache["planes"] = (key, planes)
         return planes

@@ -99,3 +99,13 @@ def test_soft_loss_with_one_hot_targets_equals_hard_loss():
     assert torch.allclose(rebalanced_cross_entropy(logits, target, w, soft=one_hot),
                           rebalanced_cross_entropy(logits, target, w), atol=1e-6)
     assert np.isfinite(rebalanced_cross_entropy(logits, target, w).item())
+
+
+def test_numpy_twin_on_centred_logits_is_the_same(logits_and_centres):
+    """Prediction keeps the logits less their maximum (centre_logits) for the slider: same colours."""
+    from colorizer.decode import annealed_mean_numpy, centre_logits
+    logits, centres = (t.numpy() for t in logits_and_centres)
+    for T in (0, 0.01, 0.38, 1.0, 3.0):
+        plain = annealed_mean_numpy(logits[0], centres, T)
+        assert np.allclose(annealed_mean_numpy(centre_logits(logits[0]), centres, T, centred=True), plain, atol=1e-5)
+        assert np.allclose(plain, annealed_mean(torch.from_numpy(logits[:1]), torch.from_numpy(centres), T)[0].numpy(), atol=1e-3)
