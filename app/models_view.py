@@ -7,7 +7,7 @@ worker at the size of a panel (panel_side()).
 """
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 TEXT_LINES = 2  # name, temperature
 
@@ -19,9 +19,14 @@ class ModelsView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setAccessibleName("Models side by side")
-        self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(8, 8, 8, 8)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        self._layout = QHBoxLayout()
+        self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(8)
+        outer.addStretch(1)  # the row of panels sits in the middle, each as tall as its picture and text
+        outer.addLayout(self._layout)
+        outer.addStretch(1)
         self._buttons = {}  # model id -> QToolButton
         self._cards = {}
         self._shown = {}  # model id -> (photo key, T, max_side) of the picture it holds
@@ -34,7 +39,7 @@ class ModelsView(QWidget):
         for card in cards:
             button = QToolButton()
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             button.setCheckable(True)
             button.setAutoRaise(True)
             button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -90,10 +95,10 @@ class ModelsView(QWidget):
     def panel_size(self) -> QSize:
         """Logical size of each panel's picture."""
         n = max(1, len(self._buttons))
-        m = self._layout.contentsMargins()
-        text = self.fontMetrics().height() * TEXT_LINES + 16
-        w = (self.width() - m.left() - m.right() - self._layout.spacing() * (n - 1)) // n - 12
-        return QSize(max(32, w), max(32, self.height() - m.top() - m.bottom() - text))
+        margins = 8 * 2
+        text = self.fontMetrics().height() * TEXT_LINES + 24
+        w = (self.width() - margins - self._layout.spacing() * (n - 1)) // n - 12
+        return QSize(max(32, w), max(32, self.height() - margins - text))
 
     def panel_side(self, photo: QSize) -> int:
         """The longer side, in device pixels, a photo of this size is decoded at to fill a panel."""

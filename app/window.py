@@ -667,6 +667,8 @@ class MainWindow(QMainWindow):
         if self.view_stack.currentIndex() == HINT_PAGE:
             return  # nothing to compare yet; the page is shown with the first photo
         self.view_stack.setCurrentIndex(MODELS_PAGE if on else COMPARE_PAGE)
+        for action in (self.fit_action, self.actual_size_action, self.zoom_in_action, self.zoom_out_action):
+            action.setEnabled(not on)  # they act on the before/after view
         if on:
             self.models_view.set_current(self.current_model()["id"] if self.current_model() else "")
             self._request_models()

@@ -31,6 +31,8 @@ def parse_args(argv=None):
     p.add_argument("--size", default="1200x780", help="window size, WIDTHxHEIGHT")
     p.add_argument("--split", type=float, default=0.5, help="before/after divider position, 0..1")
     p.add_argument("--timeout", type=float, default=600, help="seconds to wait for the colorizing")
+    p.add_argument("--zoom", choices=("fit", "100"), default="fit", help="the view at Fit or at 100 %%")
+    p.add_argument("--compare-models", action="store_true", help="show Compare models instead")
     return p.parse_args(argv)
 
 
@@ -80,6 +82,17 @@ def main(argv=None) -> int:
     if not done:
         window.close()
         sys.exit(f"screenshot: the photo was not colorized within {args.timeout:g} s")
+    if args.zoom == "100":
+        window.actual_size_action.trigger()
+        # A detail comes only where the preview has fewer pixels than the photo.
+        if not wait_until(lambda: window.compare.detail_request() is None
+                          or (window.compare.detail() or {}).get("after") is not None, args.timeout):
+            sys.exit("screenshot: the 100 % view was not decoded in time")
+    if args.compare_models:
+        window.compare_models_action.setChecked(True)
+        ids = [c["id"] for c in window.models]
+        if not wait_until(lambda: all(window.models_view.image(i) is not None for i in ids), args.timeout):
+            sys.exit("screenshot: the models were not all shown in time")
     window.results.setFocus()  # keep the focus ring off the comparison's divider
     window.compare.set_split(args.split)
     window.statusBar().clearMessage()
