@@ -8,7 +8,9 @@ Modules, one concept each:
     worker    the background thread that loads models, colorizes, decodes and saves
     jobs      the messages passed between the window and the worker
     widgets   the drop zone and the empty-state hint
-    compare   the before/after comparison view
+    compare   the before/after comparison view, with zoom and pan
+    models_view  "Compare models": the photo through every model side by side
+    theme     light or dark, as the system is
     results   the list of finished photos (thumbnails, errors)
     settings  what is remembered between runs (QSettings)
     logs      the log file in the user's data folder
