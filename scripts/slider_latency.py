@@ -88,8 +88,8 @@ def main(argv=None) -> int:
     size = window.compare.photo_size()
     print(f"photo {size.width()} x {size.height()}, view {window.compare.width()} x {window.compare.height()}, "
           f"model {window.current_model()['id']}, device {window.device_label.text()}")
-    window.temperature_slider.setValue(window.temperature_slider.value() + 1)  # the first preview at the size shown
-    wait_for(window.preview_shown)
+    window.temperature_slider.setValue(25 if window.temperature_slider.value() != 25 else 26)
+    wait_for(window.preview_shown)  # the first preview at the size shown (the one from colorizing is 1024 px)
     after = window.compare.after_image()
     measure(window, window.preview_shown, f"Fit ({after.width()} x {after.height()} px decoded)", args.moves)
     window.actual_size_action.trigger()
