@@ -96,15 +96,19 @@ def missing_libraries(loadable=None) -> list:
     return [soname for soname in LIBRARIES if not loadable(soname)]
 
 
-def install_hint(missing) -> str:
-    """The message for the user: what is missing and the one command that installs it."""
+def install_commands(missing) -> str:
+    """The two lines that install the packages holding `missing`: Debian/Ubuntu's, then Fedora's."""
     debian = sorted({LIBRARIES[s][0] for s in missing})
     fedora = sorted({LIBRARIES[s][1] for s in missing})
+    return (f"  Debian, Ubuntu:  sudo apt-get install -y {' '.join(debian)}\n"
+            f"  Fedora:          sudo dnf install -y {' '.join(fedora)}")
+
+
+def install_hint(missing) -> str:
+    """The message for the user: what is missing and the one command that installs it."""
     return ("landscape-colorizer: the window cannot start: Qt's X11 plugin (xcb) needs system libraries "
             f"that are not installed: {', '.join(missing)}.\n"
-            "Install them, then start the app again:\n"
-            f"  Debian, Ubuntu:  sudo apt-get install -y {' '.join(debian)}\n"
-            f"  Fedora:          sudo dnf install -y {' '.join(fedora)}\n"
+            f"Install them, then start the app again:\n{install_commands(missing)}\n"
             "(On a machine without a screen, QT_QPA_PLATFORM=offscreen needs none of them.)")
 
 
