@@ -160,9 +160,9 @@ class StepBatches(Sampler):
 
 def validation_set(photos, bins: ABBins, side: int = 256):
     """Whole val photos at the inference size (longer side `side`, sides multiples of 16)."""
-    from .pipeline import network_size
+    from .pipeline import network_side, network_size
     items = []
     for rgb in photos:
-        h, w = network_size(*rgb.shape[:2], side)
+        h, w = network_size(*rgb.shape[:2], network_side(*rgb.shape[:2], side))
         items.append(lab_tensors(np.asarray(Image.fromarray(rgb).resize((w, h), Image.Resampling.BILINEAR)), bins))
     return items

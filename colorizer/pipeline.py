@@ -12,6 +12,7 @@ Everything else (decoding, resizing, writing) is numpy and Pillow. torch is impo
 model is loaded or a device is resolved with torch installed, never by importing this module.
 """
 import inspect
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -65,6 +66,14 @@ def device_name(device) -> str:
 
         return f"CUDA: {torch.cuda.get_device_name(device)}"
     return "CPU"
+
+
+def network_side(h: int, w: int, size: int = 256) -> int:
+    """The longer side the network sees: `size`, but never more than the photo's own longer side
+    (rounded up to a multiple of 16). Upscaling a small photo only blurs what the network sees: on the
+    150-px val-scenes photos, Natural scored 24.31 dB PSNR at 160 px, 23.63 at 256 and 22.98 at 320
+    (docs/models.md, "Inference size")."""
+    return min(size, 16 * math.ceil(max(h, w) / 16))
 
 
 def network_size(h: int, w: int, side: int = 256) -> tuple:
@@ -246,7 +255,7 @@ class Colorizer:
     def predict(self, image) -> Prediction:
         """image: path, PIL image or uint8 array. Raises ImageError for unreadable input."""
         L = image_to_l(image)
-        h, w = network_size(*L.shape, self.size)
+        h, w = network_size(*L.shape, network_side(*L.shape, self.size))
         small = resize(L, (h, w))
         logits = self.run_network(normalize_l(small).astype(np.float32))
         self.network_passes += 1

@@ -155,11 +155,11 @@ def test_size_option_sets_the_network_input(model, tmp_path, monkeypatch):
     seen = []
     real = pipeline.network_size
     monkeypatch.setattr(pipeline, "network_size", lambda h, w, side=256: seen.append(side) or real(h, w, side))
-    Image.fromarray(landscape(30, 40)).save(tmp_path / "a.png")
+    Image.fromarray(landscape(300, 400)).save(tmp_path / "a.png")  # larger than 128: not capped
     assert run_cli(tmp_path / "a.png", "--model", model, "--out", tmp_path / "out", "--size", "128")[0] == 0
     assert seen == [128]
     with Image.open(tmp_path / "out" / "a_color.png") as im:
-        assert im.size == (40, 30) and np.asarray(im).std() > 0
+        assert im.size == (400, 300) and np.asarray(im).std() > 0
 
 
 @pytest.mark.parametrize("size, words", [("0", "outside 16..2048"), ("-256", "outside 16..2048"),

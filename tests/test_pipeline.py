@@ -12,7 +12,7 @@ import colorizer.pipeline as pipeline
 from colorizer import Colorizer, colorize_paths, resolve_device, save_outputs
 from colorizer.color import l_to_gray, rgb_to_lab
 from colorizer.decode import annealed_mean
-from colorizer.pipeline import network_size
+from colorizer.pipeline import network_side, network_size
 from synthetic import landscape
 
 
@@ -30,11 +30,20 @@ def test_network_size_multiples_of_16_longer_side_256(h, w):
     assert network_size(h, w, 128)[0] <= 128 and max(network_size(h, w, 128)) == 128
 
 
+def test_the_network_never_sees_a_photo_larger_than_it_is(col):
+    assert network_side(150, 150) == 160 and network_side(250, 180) == 256 and network_side(3000, 4000) == 256
+    assert network_side(3000, 4000, 320) == 320 and network_side(20, 9) == 32
+    small = col.predict(landscape(150, 120, seed=1))
+    assert small.logits.shape[1:] == network_size(150, 120, 160) == (160, 128)
+    large = col.predict(landscape(600, 800, seed=1))
+    assert max(large.logits.shape[1:]) == col.size == 256
+
+
 @pytest.mark.parametrize("h,w", [(37, 53), (1, 1), (1, 40), (40, 1), (16, 16), (250, 17)])
 def test_output_has_the_input_size(col, h, w):
     rgb = landscape(max(h, 2), max(w, 2), seed=h * w)[:h, :w]
     pred = col.predict(rgb)
-    nh, nw = network_size(h, w, col.size)
+    nh, nw = network_size(h, w, network_side(h, w, col.size))
     assert pred.logits.shape == (col.bins.Q, nh, nw)
     out = pred.decode(0.38)
     assert out.shape == (h, w, 3) and out.dtype == np.uint8
