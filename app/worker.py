@@ -262,38 +262,30 @@ class ColorizeWorker(QObject):
 
     def _render_preview(self, request: PreviewRequest) -> None:
         answer = Preview(request.key, request.model["id"], request.temperature)
-        colorizer = self._colorizer(request.model)
-        if colorizer is None:
-            answer.error = "the model could not be loaded"
-        else:
-            try:
-                pred = self._prediction(request.key, request.source, colorizer)
-                side = request.max_side or self.preview_side
-                answer.color = to_qimage(pred.decode(request.temperature, max_side=side))
-                if request.with_gray:
-                    answer.gray = to_qimage(pred.gray(max_side=side))
-            except ImageError as e:
-                answer.error = e.reason
-            except (OSError, MemoryError, RuntimeError, ValueError) as e:
-                answer.error = f"{type(e).__name__}: {e}"
+        self._decode_into(answer, request, request.max_side or self.preview_side)
         self.preview_ready.emit(answer)
 
     def _render_detail(self, request: DetailRequest) -> None:
         answer = Detail(request.key, request.model["id"], request.temperature, request.region)
+        self._decode_into(answer, request, request.max_side, request.box)
+        self.detail_ready.emit(answer)
+
+    def _decode_into(self, answer, request, max_side, box=None) -> None:
+        """answer.color (and .gray if asked) from the request's photo at its model and temperature,
+        or answer.error saying why not."""
         colorizer = self._colorizer(request.model)
         if colorizer is None:
             answer.error = "the model could not be loaded"
-        else:
-            try:
-                pred = self._prediction(request.key, request.source, colorizer)
-                answer.color = to_qimage(pred.decode(request.temperature, max_side=request.max_side, box=request.box))
-                if request.with_gray:
-                    answer.gray = to_qimage(pred.gray(max_side=request.max_side, box=request.box))
-            except ImageError as e:
-                answer.error = e.reason
-            except (OSError, MemoryError, RuntimeError, ValueError) as e:
-                answer.error = f"{type(e).__name__}: {e}"
-        self.detail_ready.emit(answer)
+            return
+        try:
+            pred = self._prediction(request.key, request.source, colorizer)
+            answer.color = to_qimage(pred.decode(request.temperature, max_side=max_side, box=box))
+            if request.with_gray:
+                answer.gray = to_qimage(pred.gray(max_side=max_side, box=box))
+        except ImageError as e:
+            answer.error = e.reason
+        except (OSError, MemoryError, RuntimeError, ValueError) as e:
+            answer.error = f"{type(e).__name__}: {e}"
 
     def _render_next_model(self, request: ModelsRequest) -> None:
         """The first model of the comparison; the rest go back into the mailbox unless a newer

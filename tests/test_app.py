@@ -86,12 +86,12 @@ def test_slider_redecodes_the_shown_image_without_a_network_pass(qtbot, tmp_path
     decoded, entered, release = [], threading.Event(), threading.Event()
     real_decode = pipeline.Prediction.decode
 
-    def slow_decode(self, temperature, max_side=None):
+    def slow_decode(self, temperature, max_side=None, box=None):
         decoded.append(round(temperature, 2))
         if len(decoded) == 1:
             entered.set()
             release.wait(WAIT / 1000)
-        return real_decode(self, temperature, max_side)
+        return real_decode(self, temperature, max_side, box)
 
     monkeypatch.setattr(pipeline.Prediction, "decode", slow_decode)
     try:
