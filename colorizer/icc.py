@@ -2,7 +2,7 @@
 
 Pillow's ImageCms can build only sRGB, Lab and XYZ profiles. A gray output needs a gray profile (an
 RGB profile is not valid in a one-channel JPEG or PNG), and tests need Adobe-RGB-like, Display P3,
-ProPhoto and gamma-1.8 gray sources, so those are written here by hand: an ICC v2 display profile is
+ProPhoto, gamma-1.8 gray and CMYK sources, so those are written here by hand: an ICC v2 display profile is
 a 128-byte header, a tag table and a few small tags (ICC.1:2001-04). They are tested against
 littlecms: a gray profile with sRGB's curve converts to sRGB's neutral grays, an RGB one with sRGB's
 primaries and curve to sRGB itself.
@@ -50,6 +50,39 @@ def rgb_profile(name: str) -> bytes:
                                     (b"rTRC", trc), (b"gTRC", trc), (b"bTRC", trc)])
 
 
+# a printing-like CMYK: the Lab colour of paper, each ink and each overprint; a 2-point-per-ink table,
+# littlecms interpolates between its 16 corners. Black ink alone is a dark gray (L 20), not L 0, and
+# cyan is far from the (0, 255, 255) that a profile-blind CMYK -> RGB gives, so a test can tell a
+# colour-managed read from a naive one.
+PAPER, INKS = (100.0, 0.0, 0.0), {"C": (-37.0, -50.0), "M": (74.0, -3.0), "Y": (-5.0, 93.0)}
+INK_L = {"C": 55.0, "M": 48.0, "Y": 89.0, "K": 20.0}
+
+
+def cmyk_corner(c: int, m: int, y: int, k: int) -> tuple:
+    """Lab of one corner of the table: inks multiply lightness, their a*b* add and then fade with black."""
+    L, a, b = PAPER
+    for ink, on in zip("CMY", (c, m, y)):
+        if on:
+            L *= INK_L[ink] / 100
+            a, b = a + INKS[ink][0], b + INKS[ink][1]
+    if k:
+        L *= INK_L["K"] / 100
+        a, b = a * 0.3, b * 0.3
+    return L, max(-128.0, min(127.0, a)), max(-128.0, min(127.0, b))
+
+
+@functools.lru_cache(maxsize=None)
+def cmyk_profile() -> bytes:
+    """A CMYK output profile (class prtr, PCS Lab) whose A2B0 is a lut8 over cmyk_corner: for tests of
+    CMYK sources, since ImageCms cannot build a CMYK profile and none may be downloaded."""
+    identity = bytes(range(256))
+    corners = [cmyk_corner(c, m, y, k) for c in (0, 1) for m in (0, 1) for y in (0, 1) for k in (0, 1)]
+    clut = bytes(round(v) for L, a, b in corners for v in (L * 255 / 100, a + 128, b + 128))
+    matrix = b"".join(_s15(v) for v in (1, 0, 0, 0, 1, 0, 0, 0, 1))
+    lut = b"mft1" + bytes(4) + bytes([4, 3, 2, 0]) + matrix + identity * 4 + clut + identity * 3
+    return _profile(b"CMYK", "CMYK, test inks", [(b"A2B0", lut)], device_class=b"prtr", pcs=b"Lab ")
+
+
 def srgb_decode(v: np.ndarray) -> np.ndarray:
     """sRGB-encoded values in [0, 1] -> linear light (IEC 61966-2-1)."""
     v = np.asarray(v, dtype=np.float64)
@@ -90,7 +123,7 @@ def _adapted_matrix(red, green, blue, white) -> np.ndarray:
     return np.linalg.inv(bradford) @ np.diag(cone) @ bradford @ m
 
 
-def _profile(space: bytes, description: str, tags: list) -> bytes:
+def _profile(space: bytes, description: str, tags: list, device_class=b"mntr", pcs=b"XYZ ") -> bytes:
     tags = [(b"desc", _desc(description)), (b"cprt", _text("No copyright, use freely")),
             (b"wtpt", _xyz(D50)), *tags]
     offset = 128 + 4 + 12 * len(tags)
@@ -102,7 +135,7 @@ def _profile(space: bytes, description: str, tags: list) -> bytes:
             data += body
         table.append(struct.pack(">4sII", sig, placed[body], len(body)))
     size = offset + len(data)
-    header = struct.pack(">I4sI4s4s4s6H4sI4sIII8sI", size, b"lcms", 0x02100000, b"mntr", space, b"XYZ ",
+    header = struct.pack(">I4sI4s4s4s6H4sI4sIII8sI", size, b"lcms", 0x02100000, device_class, space, pcs,
                          2026, 1, 1, 0, 0, 0, b"acsp", 0, b"\0\0\0\0", 0, 0, 0, bytes(8), 0)
     header += b"".join(_s15(v) for v in D50) + bytes(4)
     header += bytes(128 - len(header))
