@@ -11,7 +11,6 @@ installed, and numpy (colorizer.numpy_net, on the CPU) where it is not, as in th
 Everything else (decoding, resizing, writing) is numpy and Pillow. torch is imported only when a torch
 model is loaded or a device is resolved with torch installed, never by importing this module.
 """
-import inspect
 import math
 import os
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from .decode import annealed_mean_numpy, centre_logits
 from .images import ImageError, find_images, load_rgb
 from .upsample import METHODS as UPSAMPLING, guided_coefficients, resize, upsample_ab
 from .numpy_net import NumpyUNet
-from .output import OutputOptions, _write_png_new, free_output_paths, save_outputs  # noqa: F401  (re-exported)
+from .output import OutputOptions, free_output_paths, save_outputs  # noqa: F401  (re-exported)
 from .weights import load_model, load_numpy_model
 
 NUMPY = "numpy"  # the device of the numpy backend (the CPU); resolve_device gives torch.device otherwise
@@ -82,9 +81,6 @@ def network_size(h: int, w: int, side: int = 256) -> tuple:
     return max(16, round(h * s / 16) * 16), max(16, round(w * s / 16) * 16)
 
 
-_LOAD_KEEPS_GRAY = "keep_gray" in inspect.signature(load_rgb).parameters
-
-
 def image_to_l(image) -> np.ndarray:
     """A path, PIL image or array (HxW gray or HxWx3 RGB, uint8) -> float32 L HxW in [0, 100].
     A colour image is reduced to its lightness: the tool makes the grayscale itself. A gray source
@@ -94,7 +90,7 @@ def image_to_l(image) -> np.ndarray:
         if pixels.dtype != np.uint8:
             pixels = np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8)
     else:
-        pixels = load_rgb(image, keep_gray=True) if _LOAD_KEEPS_GRAY else load_rgb(image)
+        pixels = load_rgb(image, keep_gray=True)
     return gray_to_l(pixels) if pixels.ndim == 2 else rgb_to_l(pixels)
 
 
