@@ -66,10 +66,11 @@ def sampling_weights(photos, folder_shares=None, chroma_bias: float = 0.0):
     if not folder_shares and not chroma_bias:
         return None
     n_folders = int(folder.max()) + 1
-    shares = np.ones(n_folders) if not folder_shares else np.asarray(folder_shares, dtype=np.float64)
-    if len(shares) != n_folders:
-        raise SystemExit(f"{len(shares)} folder weights for {n_folders} training folders")
-    if not folder_shares:  # chroma bias alone: the folders keep their share of photos
+    if folder_shares:
+        shares = np.asarray(folder_shares, dtype=np.float64)
+        if len(shares) != n_folders:
+            raise SystemExit(f"{len(shares)} folder weights for {n_folders} training folders")
+    else:  # chroma bias alone: the folders keep their share of photos
         shares = np.bincount(folder, minlength=n_folders).astype(np.float64)
     w = (photo_chroma(photos) + CELL) ** chroma_bias if chroma_bias else np.ones(len(folder))
     out = np.zeros(len(folder))

@@ -209,11 +209,6 @@ class Prediction:
         return self._bands(box, max_side, 1, band)
 
 
-def resize_channel(channel: np.ndarray, shape: tuple) -> np.ndarray:
-    """float32 (h, w) -> (H, W), bilinear on pixel centres (colorizer.upsample.resize)."""
-    return resize(channel, shape)
-
-
 class Colorizer:
     """A loaded model: predict() runs the network once, Prediction.decode() turns it into colour."""
 

@@ -293,6 +293,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     net = DistributedDataParallel(model) if ddp else model
     if cfg.compile:
         net = torch.compile(net)
+    sources = photos.sources()  # named in config.json, every checkpoint and so the model card
     if master:
         (run / "config.json").write_text(json.dumps({**asdict(cfg), "processes": world, "git_commit": git_commit(),
                                                      "torch_threads": torch.get_num_threads(),
@@ -300,7 +301,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
                                                      "photos": len(photos), "classes": bins.Q,
                                                      "photos_per_folder": dict(zip(map(str, photos.roots),
                                                                                    photos.folder_sizes().tolist())),
-                                                     "sources": photos.sources(),
+                                                     "sources": sources,
                                                      "parameters": model.n_params()}, indent=1))
         (run / "bins.json").write_text(json.dumps(bins.to_dict()))
         shares = photos.folder_sizes() / len(photos) if photo_weights is None else \
@@ -315,8 +316,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
                        photo_weights)
     if cfg.soft_encoding not in ("table", "dense"):
         raise SystemExit(f"soft_encoding {cfg.soft_encoding!r}: table or dense")
-    centres = torch.from_numpy(bins.centres).to(device)
-    encoder = SoftEncoder(bins.centres).to(device) if cfg.soft_encoding == "table" else lambda ab: soft_targets(ab, centres)
+    if not cfg.soft:
+        encoder = None
+    elif cfg.soft_encoding == "table":
+        encoder = SoftEncoder(bins.centres).to(device)
+    else:
+        centres = torch.from_numpy(bins.centres).to(device)
+        encoder = lambda ab: soft_targets(ab, centres)  # noqa: E731
     # the loader gets its own generator: it draws a worker seed from it at every start, which would
     # otherwise advance the global torch RNG once per session and a resumed run would drift from an
     # uninterrupted one (the crops themselves are seeded by sample number)
@@ -340,7 +346,6 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
                      "elapsed": elapsed, "best_val_loss": best, "torch_rng": torch.get_rng_state(),
                      "bins": bins.to_dict(), "config": asdict(cfg), "sources": sources}, run / name)
 
-    sources = photos.sources() if hasattr(photos, "sources") else {}  # named in the model card
     stop = StopFlag()
     bar = tqdm(total=cfg.steps, initial=step, disable=not master, dynamic_ncols=True, mininterval=5)
     # crops/s is training throughput: seconds per step (data wait included) as a moving average, leaving
