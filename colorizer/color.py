@@ -74,7 +74,7 @@ _WHITE = np.asarray(colorconv.xyz_tristimulus_values(illuminant="D65", observer=
 _RGB_FROM_XYZ_WHITE = (colorconv.rgb_from_xyz * _WHITE[None, :]).astype(np.float32)
 
 
-def _srgb_to_linear(v):
+def srgb_to_linear(v):
     """sRGB in [0, 1] -> linear light: rgb2xyz's curve, float64."""
     v = np.asarray(v, np.float64)
     return np.where(v > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92)
@@ -89,7 +89,7 @@ def _linear_to_srgb(v):
 # L of each gray sRGB level, from rgb2lab itself
 _GRAY_L = skcolor.rgb2lab(np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)[None])[0, :, 0].astype(np.float32)
 # a colour pixel's L depends only on its luminance: Y = sum over the channels of table[channel][value]
-_Y_OF_LEVEL = (_srgb_to_linear(np.arange(256) / 255.0)[None, :]
+_Y_OF_LEVEL = (srgb_to_linear(np.arange(256) / 255.0)[None, :]
                * (colorconv.xyz_from_rgb[1] / _WHITE[1])[:, None]).astype(np.float32)  # (3, 256)
 
 

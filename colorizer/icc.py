@@ -14,6 +14,8 @@ import struct
 import numpy as np
 from PIL import ImageCms
 
+from .color import srgb_to_linear
+
 D50 = (0.9642, 1.0, 0.8249)  # the profile connection space's white (ICC)
 D65 = (0.95047, 1.0, 1.08883)
 SRGB_CURVE = "srgb"
@@ -83,15 +85,9 @@ def cmyk_profile() -> bytes:
     return _profile(b"CMYK", "CMYK, test inks", [(b"A2B0", lut)], device_class=b"prtr", pcs=b"Lab ")
 
 
-def srgb_decode(v: np.ndarray) -> np.ndarray:
-    """sRGB-encoded values in [0, 1] -> linear light (IEC 61966-2-1)."""
-    v = np.asarray(v, dtype=np.float64)
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
-
-
 def _curve(curve) -> bytes:
     if curve == SRGB_CURVE:  # sampled: a v2 profile has no parametric curves
-        table = np.round(srgb_decode(np.linspace(0, 1, 1024)) * 65535).astype(">u2")
+        table = np.round(srgb_to_linear(np.linspace(0, 1, 1024)) * 65535).astype(">u2")
         return b"curv" + bytes(4) + struct.pack(">I", len(table)) + table.tobytes()
     return b"curv" + bytes(4) + struct.pack(">IH", 1, round(curve * 256))  # u8Fixed8 gamma
 
