@@ -2,17 +2,18 @@
 
 torch's CPU library is 330 MB, more than the rest of the packaged app; the network needs only five
 operations, written here: 3x3 and 4x4 (stride 2) convolutions, 4x4 stride-2 transposed convolutions,
-the activation, and batch norm in eval mode (a per-channel affine map). Every convolution is one BLAS
-matrix product in float32, so the time goes where torch spends it too.
+the activation, and batch norm in eval mode (a per-channel affine map). Every convolution is one to four
+BLAS matrix products in float32 (see "layers" below; docs/speed.md has the measurements), so the time
+goes where torch spends it too.
 
 Arrays are one image, channels first: (C, H, W), float32. The parameters are read from the state dict
 of colorizer.model.UNet (as saved by colorizer.weights.save_model) under the same names; the layer
 structure below mirrors UNet.__init__ and UNet.forward.
 """
 import itertools
+import threading
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 BN_EPS = 1e-5  # nn.BatchNorm2d's default, which the model uses
 LEAKY_SLOPE = 0.1  # model.ACTIVATIONS["leaky_relu"]
@@ -47,93 +48,146 @@ DEFAULT_CONFIG = {"n_classes": 104, "width": 64, "activation": "sigmoid"}  # mod
 
 
 # --- layers -----------------------------------------------------------------------------------------
+# Every layer is one or a few BLAS products on views of a zero-padded copy of its input, flattened per
+# channel: with the padded rows laid end to end, the input shifted by (dy, dx) is the same array read
+# from dy * (W + 2) + dx on, a view with unit column stride that BLAS takes as it is. Each output row
+# then comes with two columns of garbage (the windows that wrap round the row's end), cut off at the
+# end. The copies this needs are whole rows (memcpy), where an im2col gathers every window element.
+class Buffers:
+    """The arrays a layer writes into, kept from one pass to the next: a fresh allocation of this size
+    is a fresh memory mapping whose every page faults on first touch, 15 % of a pass at 256 px
+    (scripts/benchmark.py). A buffer is zeroed once, when made; the layers write only the parts that
+    carry data, so a padding border stays zero. Not for two passes at once (NumpyUNet holds a lock)."""
+
+    def __init__(self):
+        self._arrays = {}
+
+    def get(self, name: str, shape: tuple) -> np.ndarray:
+        array = self._arrays.get(name)
+        if array is None or array.shape != shape:
+            array = self._arrays[name] = np.zeros(shape, dtype=np.float32)
+        return array
+
+
+def _padded_rows(x: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    """x (C, H, W) into flat (C, (H + 2) (W + 2) + extra), zero elsewhere: x with a one-pixel zero
+    border, each channel's rows end to end, then zeros for the shifted views' overrun."""
+    c, h, w = x.shape
+    flat[:, :(h + 2) * (w + 2)].reshape(c, h + 2, w + 2)[:, 1:-1, 1:-1] = x
+    return flat
+
+
 class Conv2d:
-    """k x k convolution, padding 1, stride 1 or 2: im2col, then one (Cout, Cin k k) @ (Cin k k, pixels)
-    product."""
+    """k x k convolution, padding 1: k = 3 at stride 1, or k = 4 at stride 2 (the model's two kinds).
+
+    Stride 1: the k^2 shifted views copied into one (Cin k^2, H (W + 2)) matrix, then one product.
+    Stride 2: the padded input split into its four (even/odd row, even/odd column) sub-images
+    (space to depth, 4 Cin channels at half size), on which the layer is a 2 x 2 convolution at
+    stride 1: four products (Cout, 4 Cin) @ (4 Cin, pixels) on shifted views, added up."""
 
     def __init__(self, weight: np.ndarray, bias: np.ndarray, stride: int):
         self.c_out, self.c_in, self.k, _ = weight.shape
-        self.weight = np.ascontiguousarray(weight.reshape(self.c_out, -1), dtype=np.float32)
-        self.bias = np.asarray(bias, dtype=np.float32).reshape(-1, 1)
+        if (self.k, stride) not in ((3, 1), (4, 2)):
+            raise ValueError(f"only 3x3 at stride 1 and 4x4 at stride 2, not {self.k}x{self.k} at stride {stride}")
         self.stride = stride
+        self.bias = np.asarray(bias, dtype=np.float32).reshape(-1, 1)
+        self.buffers = Buffers()
+        weight = np.asarray(weight, dtype=np.float32)
+        if stride == 1:  # columns (channel, dy, dx), the rows of the stacked shifts
+            self.weight = np.ascontiguousarray(weight.reshape(self.c_out, -1))
+        else:  # kernel row 2a + r, column 2b + s: one (Cout, (r, s, channel)) matrix per shift (a, b)
+            w6 = weight.reshape(self.c_out, self.c_in, 2, 2, 2, 2)  # (cout, cin, a, r, b, s)
+            self.shifts = [((a, b), np.ascontiguousarray(w6[:, :, a, :, b, :].transpose(0, 2, 3, 1).reshape(self.c_out, -1)))
+                           for a in range(2) for b in range(2)]
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """x (Cin, H, W) -> (Cout, H', W') with H' = (H + 2 - k) // stride + 1."""
-        cols, h, w = self._im2col(x)
-        y = self.weight @ cols
-        y += self.bias
-        return y.reshape(self.c_out, h, w)
+        return self._stride1(x) if self.stride == 1 else self._stride2(x)
 
-    def _im2col(self, x: np.ndarray) -> tuple:
-        """(Cin k k, H' W') patches, rows ordered (channel, ky, kx) like the flattened weight."""
+    def _stride1(self, x):
         c, h, w = x.shape
-        padded = np.zeros((c, h + 2, w + 2), dtype=np.float32)
-        padded[:, 1:-1, 1:-1] = x
-        # a view of every k x k window, (C, H'', W'', k, k); the stride is taken by slicing the view
-        windows = sliding_window_view(padded, (self.k, self.k), axis=(1, 2))[:, ::self.stride, ::self.stride]
-        h_out, w_out = windows.shape[1:3]
-        # the one copy of the layer: windows moved in front of the pixels, so that the rows of the product
-        # are output channels and its columns pixels, already in (C, H, W) order
-        cols = np.ascontiguousarray(windows.transpose(0, 3, 4, 1, 2)).reshape(c * self.k * self.k, h_out * w_out)
-        return cols, h_out, w_out
+        wp, n = w + 2, h * (w + 2)
+        flat = _padded_rows(x, self.buffers.get("padded", (c, (h + 2) * wp + 2)))
+        stacked = self.buffers.get("stacked", (c, 3, 3, n))
+        for dy, dx in itertools.product(range(3), range(3)):
+            stacked[:, dy, dx] = flat[:, dy * wp + dx:dy * wp + dx + n]
+        y = np.matmul(self.weight, stacked.reshape(c * 9, n), out=self.buffers.get("out", (self.c_out, n)))
+        y += self.bias
+        return y.reshape(self.c_out, h, wp)[:, :, :w]
+
+    def _stride2(self, x):
+        c, h, w = x.shape
+        ho, wo = h // 2, w // 2
+        hu, wu = ho + 1, wo + 1  # the sub-images' size: output plus the 2 x 2 kernel's overhang
+        padded = self.buffers.get("padded", (c, 2 * hu, 2 * wu))
+        hh, ww = min(h, 2 * hu - 1), min(w, 2 * wu - 1)  # an odd side's last row/column reaches no output
+        padded[:, 1:1 + hh, 1:1 + ww] = x[:, :hh, :ww]
+        sub = self.buffers.get("sub", (2, 2, c, hu * wu + wu + 1))  # (r, s, channel, pixels + overrun)
+        for r, s in itertools.product(range(2), range(2)):
+            sub[r, s, :, :hu * wu].reshape(c, hu, wu)[...] = padded[:, r::2, s::2]
+        sub = sub.reshape(4 * c, -1)
+        n = ho * wu
+        y, part = self.buffers.get("out", (self.c_out, n)), self.buffers.get("part", (self.c_out, n))
+        for i, ((a, b), weight) in enumerate(self.shifts):
+            np.matmul(weight, sub[:, a * wu + b:a * wu + b + n], out=part if i else y)
+            if i:
+                y += part
+        y += self.bias
+        return y.reshape(self.c_out, ho, wu)[:, :, :wo]
 
 
 class ConvTranspose2d:
     """4 x 4 transposed convolution, stride 2, padding 1: doubles H and W.
 
-    One product (16 Cout, Cin) @ (Cin, pixels) gives every input pixel's contribution to each of its 16
-    output neighbours (one map per kernel tap), then a col2im step adds those maps up. This needs no
-    im2col copy of the input (it is the product's right operand as it is) and does exactly the layer's
-    multiply-adds; the other way, four 2 x 2 convolutions (one per output sub-pixel phase), needs an
-    im2col copy per phase and four products, or one product with 9/4 as many multiply-adds on a shared
-    3 x 3 im2col.
-
-    The col2im is done per output phase rather than as 16 stride-2 additions into the output: each of
-    the four phases (even/odd row, even/odd column) is the sum of four tap maps shifted by at most one
-    pixel, added in contiguous memory, and only the finished phase is written at stride 2 (three times
-    faster than the 16 strided additions at the head's size).
-    """
+    Each of the four output phases (even/odd row, even/odd column) is a 2 x 2 convolution of the input:
+    output 2m + py gets kernel row k from input row m + d, d = (py + 1 - k) / 2, which picks two taps
+    per axis. The input's four shifted views (by 0 or 1 row and column) are copied once into one
+    (4 Cin, pixels) matrix; each phase is then one (Cout, 4 Cin) product on a view of it, offset by
+    the phase's smallest shift, written into the output at stride 2. Exactly the layer's multiply-adds,
+    and a quarter of the output per product (an earlier version made all 16 tap maps in one product and
+    added them up afterwards: four times the memory traffic)."""
 
     K, STRIDE, PAD = 4, 2, 1
 
     def __init__(self, weight: np.ndarray, bias: np.ndarray):
         self.c_in, self.c_out = weight.shape[:2]  # torch's layout: (Cin, Cout, kH, kW)
-        # rows ordered (ky, kx, cout), so that the product reshapes to (ky, kx, Cout, H, W) for free
-        self.weight = np.ascontiguousarray(weight.transpose(2, 3, 1, 0).reshape(-1, self.c_in), dtype=np.float32)
+        weight = np.asarray(weight, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float32).reshape(-1, 1, 1)
+        self.buffers = Buffers()
+        self.phases = []
+        for py, px in itertools.product(range(self.STRIDE), range(self.STRIDE)):
+            rows, cols = self.phase_taps(py), self.phase_taps(px)  # [(tap, shift)], smallest shift first
+            w = np.empty((self.c_out, self.c_in, 2, 2), dtype=np.float32)
+            for (i, (ky, _)), (j, (kx, _)) in itertools.product(enumerate(rows), enumerate(cols)):
+                w[:, :, i, j] = weight[:, :, ky, kx].T
+            self.phases.append((py, px, rows[0][1], cols[0][1], w.reshape(self.c_out, -1)))
 
     @classmethod
     def phase_taps(cls, phase: int) -> list:
-        """[(tap k, input shift d)] of one output phase along one axis: input pixel i reaches output
-        STRIDE i - PAD + k, so output STRIDE m + phase gets tap k from input m + d, d = (phase + PAD - k) / STRIDE.
-        The shift-0 tap comes first."""
+        """[(tap k, input shift d)] of one output phase along one axis, smallest shift first: input pixel
+        i reaches output STRIDE i - PAD + k, so output STRIDE m + phase gets tap k from input m + d,
+        d = (phase + PAD - k) / STRIDE."""
         taps = [(k, (phase + cls.PAD - k) // cls.STRIDE) for k in range(cls.K)
                 if (phase + cls.PAD - k) % cls.STRIDE == 0]
-        return sorted(taps, key=lambda tap: tap[1] != 0)
+        return sorted(taps, key=lambda tap: tap[1])
 
     def __call__(self, x: np.ndarray, out: np.ndarray = None) -> np.ndarray:
         """x (Cin, H, W) -> (Cout, 2H, 2W), written into `out` if given (a view into a larger array)."""
         c, h, w = x.shape
-        s = self.STRIDE
-        taps = (self.weight @ x.reshape(c, h * w)).reshape(self.K, self.K, self.c_out, h, w)
+        wp, n = w + 2, h * (w + 2)
+        flat = _padded_rows(x, self.buffers.get("padded", (c, (h + 2) * wp + 2)))
+        shifted = self.buffers.get("shifted", (c, 2, 2, n + wp + 1))  # room for the largest phase offset
+        for dy, dx in itertools.product(range(2), range(2)):
+            shifted[:, dy, dx] = flat[:, dy * wp + dx:dy * wp + dx + n + wp + 1]
+        shifted = shifted.reshape(4 * c, -1)
         if out is None:
-            out = np.empty((self.c_out, s * h, s * w), dtype=np.float32)
-        phase = np.empty((self.c_out, h, w), dtype=np.float32)
-        for py, px in itertools.product(range(s), range(s)):
-            (unshifted, *shifted) = itertools.product(self.phase_taps(py), self.phase_taps(px))
-            (ky, _), (kx, _) = unshifted
-            np.add(taps[ky, kx], self.bias, out=phase)
-            for (ky, dy), (kx, dx) in shifted:
-                _add_shifted(phase, taps[ky, kx], dy, dx)
-            out[:, py::s, px::s] = phase
+            out = np.empty((self.c_out, 2 * h, 2 * w), dtype=np.float32)
+        phase = self.buffers.get("phase", (self.c_out, n))
+        for py, px, dy, dx, weight in self.phases:
+            start = (1 + dy) * wp + (1 + dx)  # input pixel (m + dy, n + dx) in the padded rows
+            np.matmul(weight, shifted[:, start:start + n], out=phase)
+            np.add(phase.reshape(self.c_out, h, wp)[:, :, :w], self.bias, out=out[:, py::2, px::2])
         return out
-
-
-def _add_shifted(acc: np.ndarray, src: np.ndarray, dy: int, dx: int) -> None:
-    """acc[:, m, n] += src[:, m + dy, n + dx] wherever m + dy and n + dx are inside src (zero outside)."""
-    h, w = acc.shape[1:]
-    acc[:, max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)] += \
-        src[:, max(0, dy):h - max(0, -dy), max(0, dx):w - max(0, -dx)]
 
 
 class BatchNorm:
@@ -230,6 +284,7 @@ class NumpyUNet:
         self.down = [(conv_unit(f"down.{i}.0", 1), conv_unit(f"down.{i}.1", 2)) for i in range(4)]
         self.up = [up_unit(f"up.{i}") for i in range(3)]
         self.head = ConvTranspose2d(state["head.weight"], state["head.bias"])
+        self._lock = threading.Lock()
 
     def config_dict(self) -> dict:
         return {"n_classes": self.n_classes, "width": self.width, "activation": self.activation}
@@ -242,7 +297,10 @@ class NumpyUNet:
             raise ValueError(f"expected one image (H, W), got shape {L.shape}")
         if L.shape[0] % 16 or L.shape[1] % 16:
             raise ValueError(f"input sides must be multiples of 16, got {tuple(L.shape)}")
-        x = L[None]
+        with self._lock:  # the layers' buffers hold one pass at a time
+            return self._forward(L[None])
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
         skips = []
         for same, down in self.down:
             x = down(same(x))
@@ -251,8 +309,8 @@ class NumpyUNet:
         for unit in self.up:
             skip = skips.pop()
             # the unit writes its output straight into the first channels of the concatenation
-            joined = np.empty((unit.conv.c_out + skip.shape[0], *skip.shape[1:]), dtype=np.float32)
+            joined = unit.conv.buffers.get("joined", (unit.conv.c_out + skip.shape[0], *skip.shape[1:]))
             unit(x, out=joined[:unit.conv.c_out])
             joined[unit.conv.c_out:] = skip
             x = joined
-        return self.head(x)
+        return self.head(x, out=np.empty((self.n_classes, 2 * x.shape[1], 2 * x.shape[2]), dtype=np.float32))

@@ -83,6 +83,35 @@ def test_network_is_torchs_for_every_activation(activation, h, w):
     assert_same_logits(model, numpy_twin(model), L)
 
 
+def test_kept_buffers_give_each_pass_its_own_result():
+    """The layers keep their arrays between passes: a pass at another size, then the first size again,
+    and two threads at once, each still give torch's logits, and a returned result is not overwritten
+    by the next pass."""
+    import threading
+    model = random_unet("relu", seed=3)
+    net = numpy_twin(model)
+    rng = np.random.default_rng(5)
+    a, b = (rng.uniform(-1, 1, shape).astype(np.float32) for shape in ((48, 32), (32, 64)))
+    first = net(a)
+    kept = first.copy()
+    assert_same_logits(model, net, a)  # the same size again: the kept arrays, borders still zero
+    assert_same_logits(model, net, b)
+    assert_same_logits(model, net, a)
+    assert np.array_equal(first, kept)
+    results = {}
+
+    def run(name, L):
+        results[name] = [net(L) for _ in range(3)]
+    threads = [threading.Thread(target=run, args=(name, L)) for name, L in (("a", a), ("b", b))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for name, L in (("a", a), ("b", b)):
+        for got in results[name]:
+            assert np.array_equal(got, net(L))
+
+
 def test_large_inputs_do_not_overflow_the_sigmoid():
     model = random_unet("sigmoid")
     model.down[0][0][0].weight.data *= 200  # pre-activations far beyond exp's float32 range
