@@ -137,6 +137,13 @@ class Prediction:
     def size(self) -> tuple:
         return self.L.shape
 
+    @property
+    def nbytes(self) -> int:
+        """Memory held: L, the logits and what decoding keeps (centred logits, the planes of the last T,
+        the shrunk L of the last preview). It grows with the first decode."""
+        kept = [v[1] if isinstance(v, tuple) else v for v in self._cache.values()]
+        return sum(a.nbytes for a in [self.L, self.logits, *kept] if isinstance(a, np.ndarray))
+
     def _guide(self) -> np.ndarray:
         """L at the network's resolution (as predict() gave it to the network), kept."""
         if "guide" not in self._cache:

@@ -55,7 +55,30 @@ fi
 # the class prior counted on the crops as drawn (--prior data).
 scenes=(--data "$DATA/train" --data "$DATA/scenes" --folder-weights 0.25 0.75 --chroma-bias 1 --tone 0.3
         --val "$DATA/val" --width 32 --activation relu --crop 128 --batch 16 --val-every 250 --workers 0)
+finished() {  # finished RUN_DIR: its log reached the configured number of steps (SIGTERM exits 0 too)
+  $py -c "import csv, json, sys; r = sys.argv[1]; rows = list(csv.DictReader(open(r + '/metrics.csv')))
+sys.exit(0 if rows and int(rows[-1]['step']) >= json.load(open(r + '/config.json'))['steps'] else 1)" "$1"
+}
 if [ "${SCENES:-0}" = 1 ]; then
   stage "$RUNS/shared" "${scenes[@]}" --soft --lambda 1 --steps 25000 --lr 1e-3 --warmup 100 --threads 2 \
     --init "${SHARED_INIT:-weights/natural.safetensors}"
+  finished "$RUNS/shared" || { echo "shared run stopped before its last step: run this again to resume"; exit 1; }
+  [ -f "$RUNS/shared/final.pt" ] || cp "$RUNS/shared/ckpt.pt" "$RUNS/shared/final.pt"
+  # one fine-tune per lambda of the shared run's last checkpoint, the class prior counted on the crops
+  # as drawn, side by side with a thread each (2000 steps, 32,000 crops each)
+  tune=("${scenes[@]}" --soft --prior data --steps 2000 --lr 3e-4 --warmup 50 --init "$RUNS/shared/final.pt" --threads 1)
+  OMP_NUM_THREADS=1 stage "$RUNS/natural-scenes" "${tune[@]}" --lambda 1 &
+  OMP_NUM_THREADS=1 stage "$RUNS/balanced-scenes" "${tune[@]}" --lambda 0.8 &
+  OMP_NUM_THREADS=1 stage "$RUNS/vivid-scenes" "${tune[@]}" --lambda 0.5 &
+  wait
+  for run in natural-scenes balanced-scenes vivid-scenes; do
+    finished "$RUNS/$run" || { echo "$run stopped before its last step: run this again to resume"; exit 1; }
+  done
+  # candidates, not yet the shipped models: weights/ changes only once both val folders say so
+  # (docs/models.md); T is then chosen with scripts/choose_temperature.py
+  mkdir -p "$RUNS/candidates"
+  for m in natural:Natural balanced:Balanced vivid:Vivid; do
+    $py -m colorizer export "$RUNS/${m%%:*}-scenes" --name "${m%%:*}" --title "${m##*:}" --temperature 1 \
+      --checkpoint ckpt.pt --weights-dir "$RUNS/candidates"
+  done
 fi

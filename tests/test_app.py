@@ -352,3 +352,29 @@ def test_a_corrupt_model_gives_a_message_and_the_others_still_work(qtbot, tmp_pa
     window.model_combo.setCurrentIndex(window.model_combo.findData(name))
     assert not window.banner.isVisible()
     assert colorize(qtbot, window, [photo_dir / "scene00.jpg"]).done == 1
+
+
+def test_prediction_cache_counts_what_decoding_adds():
+    """The budget holds what the predictions hold now, decoded ones included: a cache with room for two
+    fresh predictions keeps one once both have been decoded and a third arrives."""
+    import numpy as np
+    from app.worker import PredictionCache
+    rng = np.random.default_rng(0)
+    centres = rng.uniform(-60, 60, (13, 2)).astype(np.float32)
+
+    def prediction():
+        return pipeline.Prediction(L=rng.uniform(0, 100, (96, 128)).astype(np.float32),
+                                   logits=rng.standard_normal((13, 48, 64)).astype(np.float32), centres=centres)
+    first, second, third = prediction(), prediction(), prediction()
+    fresh = first.nbytes
+    assert fresh == first.L.nbytes + first.logits.nbytes
+    cache = PredictionCache(int(2.5 * fresh))
+    cache.put("a", first)
+    cache.put("b", second)
+    assert cache.get("a") is first and cache.get("b") is second
+    for pred in (first, second):
+        pred.decode(0.5, max_side=64)
+    assert first.nbytes > 1.25 * fresh and cache.nbytes == first.nbytes + second.nbytes
+    cache.put("c", third)
+    assert cache.nbytes <= cache.budget
+    assert cache.get("c") is third and cache.get("a") is None and cache.get("b") is None
