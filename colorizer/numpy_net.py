@@ -56,17 +56,25 @@ DEFAULT_CONFIG = {"n_classes": 104, "width": 64, "activation": "sigmoid"}  # mod
 class Buffers:
     """The arrays a layer writes into, kept from one pass to the next: a fresh allocation of this size
     is a fresh memory mapping whose every page faults on first touch, 15 % of a pass at 256 px
-    (scripts/benchmark.py). A buffer is zeroed once, when made; the layers write only the parts that
-    carry data, so a padding border stays zero. Not for two passes at once (NumpyUNet holds a lock)."""
+    (docs/speed.md). A buffer is zeroed once, when made; the layers write only the parts that carry
+    data, so a padding border stays zero. The networks of a process share one store (SHARED, about
+    90 MB at 256 px: the window may hold three models), each layer under its own prefix, so one pass
+    at a time may use it (NumpyUNet holds PASS_LOCK)."""
 
-    def __init__(self):
-        self._arrays = {}
+    def __init__(self, store: dict = None, prefix: str = ""):
+        self._arrays = {} if store is None else store
+        self._prefix = prefix
 
     def get(self, name: str, shape: tuple) -> np.ndarray:
-        array = self._arrays.get(name)
+        key = f"{self._prefix}/{name}"
+        array = self._arrays.get(key)
         if array is None or array.shape != shape:
-            array = self._arrays[name] = np.zeros(shape, dtype=np.float32)
+            array = self._arrays[key] = np.zeros(shape, dtype=np.float32)
         return array
+
+
+SHARED = {}  # name -> array: the store of every NumpyUNet's layers
+PASS_LOCK = threading.Lock()
 
 
 def _padded_rows(x: np.ndarray, flat: np.ndarray) -> np.ndarray:
@@ -85,13 +93,13 @@ class Conv2d:
     (space to depth, 4 Cin channels at half size), on which the layer is a 2 x 2 convolution at
     stride 1: four products (Cout, 4 Cin) @ (4 Cin, pixels) on shifted views, added up."""
 
-    def __init__(self, weight: np.ndarray, bias: np.ndarray, stride: int):
+    def __init__(self, weight: np.ndarray, bias: np.ndarray, stride: int, buffers: Buffers = None):
         self.c_out, self.c_in, self.k, _ = weight.shape
         if (self.k, stride) not in ((3, 1), (4, 2)):
             raise ValueError(f"only 3x3 at stride 1 and 4x4 at stride 2, not {self.k}x{self.k} at stride {stride}")
         self.stride = stride
         self.bias = np.asarray(bias, dtype=np.float32).reshape(-1, 1)
-        self.buffers = Buffers()
+        self.buffers = buffers or Buffers()
         weight = np.asarray(weight, dtype=np.float32)
         if stride == 1:  # columns (channel, dy, dx), the rows of the stacked shifts
             self.weight = np.ascontiguousarray(weight.reshape(self.c_out, -1))
@@ -149,11 +157,11 @@ class ConvTranspose2d:
 
     K, STRIDE, PAD = 4, 2, 1
 
-    def __init__(self, weight: np.ndarray, bias: np.ndarray):
+    def __init__(self, weight: np.ndarray, bias: np.ndarray, buffers: Buffers = None):
         self.c_in, self.c_out = weight.shape[:2]  # torch's layout: (Cin, Cout, kH, kW)
         weight = np.asarray(weight, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float32).reshape(-1, 1, 1)
-        self.buffers = Buffers()
+        self.buffers = buffers or Buffers()
         self.phases = []
         for py, px in itertools.product(range(self.STRIDE), range(self.STRIDE)):
             rows, cols = self.phase_taps(py), self.phase_taps(px)  # [(tap, shift)], smallest shift first
@@ -276,15 +284,16 @@ class NumpyUNet:
             return BatchNorm(*(state[f"{prefix}.2.{n}"] for n in ("weight", "bias", "running_mean", "running_var")))
 
         def conv_unit(prefix, stride):
-            return Unit(Conv2d(state[f"{prefix}.0.weight"], state[f"{prefix}.0.bias"], stride), activation, bn(prefix))
+            return Unit(Conv2d(state[f"{prefix}.0.weight"], state[f"{prefix}.0.bias"], stride, Buffers(SHARED, prefix)),
+                        activation, bn(prefix))
 
         def up_unit(prefix):
-            return Unit(ConvTranspose2d(state[f"{prefix}.0.weight"], state[f"{prefix}.0.bias"]), activation, bn(prefix))
+            return Unit(ConvTranspose2d(state[f"{prefix}.0.weight"], state[f"{prefix}.0.bias"], Buffers(SHARED, prefix)),
+                        activation, bn(prefix))
 
         self.down = [(conv_unit(f"down.{i}.0", 1), conv_unit(f"down.{i}.1", 2)) for i in range(4)]
         self.up = [up_unit(f"up.{i}") for i in range(3)]
-        self.head = ConvTranspose2d(state["head.weight"], state["head.bias"])
-        self._lock = threading.Lock()
+        self.head = ConvTranspose2d(state["head.weight"], state["head.bias"], Buffers(SHARED, "head"))
 
     def config_dict(self) -> dict:
         return {"n_classes": self.n_classes, "width": self.width, "activation": self.activation}
@@ -297,7 +306,7 @@ class NumpyUNet:
             raise ValueError(f"expected one image (H, W), got shape {L.shape}")
         if L.shape[0] % 16 or L.shape[1] % 16:
             raise ValueError(f"input sides must be multiples of 16, got {tuple(L.shape)}")
-        with self._lock:  # the layers' buffers hold one pass at a time
+        with PASS_LOCK:  # the layers' buffers hold one pass at a time
             return self._forward(L[None])
 
     def _forward(self, x: np.ndarray) -> np.ndarray:

@@ -84,9 +84,9 @@ def test_network_is_torchs_for_every_activation(activation, h, w):
 
 
 def test_kept_buffers_give_each_pass_its_own_result():
-    """The layers keep their arrays between passes: a pass at another size, then the first size again,
-    and two threads at once, each still give torch's logits, and a returned result is not overwritten
-    by the next pass."""
+    """The layers keep their arrays between passes, in a store all networks share: a pass at another
+    size, then the first size again, two threads at once, and two networks in turn each still give
+    torch's logits, and a returned result is not overwritten by the next pass."""
     import threading
     model = random_unet("relu", seed=3)
     net = numpy_twin(model)
@@ -110,6 +110,11 @@ def test_kept_buffers_give_each_pass_its_own_result():
     for name, L in (("a", a), ("b", b)):
         for got in results[name]:
             assert np.array_equal(got, net(L))
+    other = random_unet("relu", seed=4)  # the same shapes: every layer's arrays are shared with net's
+    other_net = numpy_twin(other)
+    for _ in range(2):
+        assert_same_logits(other, other_net, a)
+        assert_same_logits(model, net, a)
 
 
 def test_large_inputs_do_not_overflow_the_sigmoid():
