@@ -141,6 +141,8 @@ def main(argv=None):
     g.add_argument("--epochs", type=float)
     t.add_argument("--width", type=int)
     t.add_argument("--activation", choices=["sigmoid", "relu", "leaky_relu", "silu"])
+    t.add_argument("--global-context", action="store_true", default=None,
+                   help="ablation: pooled bottleneck features added back at every pixel (Iizuka et al. 2016)")
     t.add_argument("--crop", type=int)
     t.add_argument("--batch", type=int)
     t.add_argument("--lambda", dest="lam", type=float, help="rebalancing lambda (1 = none)")

@@ -83,7 +83,8 @@ def export_run(run_dir, name: str, weights_dir="weights", title=None, descriptio
     ckpt = torch.load(path, weights_only=True)
     cfg = ckpt["config"]
     bins = ABBins.from_dict(ckpt["bins"])
-    model = UNet(UNetConfig(n_classes=bins.Q, width=cfg["width"], activation=cfg["activation"]))
+    model = UNet(UNetConfig(n_classes=bins.Q, width=cfg["width"], activation=cfg["activation"],
+                            global_context=cfg.get("global_context", False)))
     model.load_state_dict(ckpt["model"])
     run_info = json.loads((run / "config.json").read_text()) if (run / "config.json").exists() else {}
     val = {}

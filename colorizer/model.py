@@ -4,7 +4,9 @@ Encoder block: 3x3 conv (stride 1) then 4x4 conv (stride 2), each followed by th
 norm (the design's order, after Wang et al. 2022). Channels 1 -> w -> 2w -> 4w -> 8w at 1/2 .. 1/16 of
 the input (w = 64 in the design). The decoder mirrors it with 4x4 transposed convolutions, each input the
 previous output concatenated with the encoder's skip; the last one gives the Q logits at full size.
-Input sides must be multiples of 16.
+Input sides must be multiples of 16. An ablation, off by default: global context at the bottleneck
+(Iizuka et al. 2016), the mean of the deepest features through a linear layer and the activation,
+added back at every position, so each pixel's colour can depend on the whole scene.
 """
 from dataclasses import asdict, dataclass
 
@@ -20,6 +22,7 @@ class UNetConfig:
     n_classes: int = 104
     width: int = 64
     activation: str = "sigmoid"
+    global_context: bool = False
 
 
 def conv_unit(conv: nn.Module, channels: int, activation: str) -> nn.Sequential:
@@ -48,6 +51,8 @@ class UNet(nn.Module):
             conv_unit(nn.ConvTranspose2d(4 * w, w, 4, stride=2, padding=1), w, act),
         ])
         self.head = nn.ConvTranspose2d(2 * w, config.n_classes, 4, stride=2, padding=1)
+        if config.global_context:
+            self.context = nn.Sequential(nn.Linear(8 * w, 8 * w), ACTIVATIONS[act]())
 
     def forward(self, L: torch.Tensor) -> torch.Tensor:
         """L (N, 1, H, W), normalised to about [-1, 1] -> logits (N, Q, H, W)."""
@@ -59,6 +64,8 @@ class UNet(nn.Module):
             x = block(x)
             skips.append(x)
         skips.pop()  # the deepest output is x itself
+        if self.config.global_context:
+            x = x + self.context(x.mean(dim=(2, 3)))[:, :, None, None]
         for block in self.up:
             x = torch.cat([block(x), skips.pop()], dim=1)
         return self.head(x)
@@ -67,4 +74,9 @@ class UNet(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
     def config_dict(self) -> dict:
-        return asdict(self.config)
+        """The card's architecture; the ablation's switch only where it is on (the design's cards stay
+        as they were)."""
+        config = asdict(self.config)
+        if not config["global_context"]:
+            del config["global_context"]
+        return config

@@ -44,7 +44,7 @@ def _silu(y: np.ndarray) -> None:
 
 
 ACTIVATIONS = {"sigmoid": _sigmoid, "relu": _relu, "leaky_relu": _leaky_relu, "silu": _silu}
-DEFAULT_CONFIG = {"n_classes": 104, "width": 64, "activation": "sigmoid"}  # model.UNetConfig's defaults
+DEFAULT_CONFIG = {"n_classes": 104, "width": 64, "activation": "sigmoid", "global_context": False}  # UNetConfig's
 
 
 # --- layers -----------------------------------------------------------------------------------------
@@ -65,12 +65,15 @@ class Buffers:
         self._arrays = {} if store is None else store
         self._prefix = prefix
 
-    def get(self, name: str, shape: tuple) -> np.ndarray:
+    def get(self, name: str, shape: tuple, source: tuple) -> np.ndarray:
+        """The array `name` of this shape, for an input of shape `source`: a buffer is reused only for
+        the same input shape, as inputs of different shapes can need buffers of one shape (48x32 and
+        32x48) whose zero borders lie elsewhere."""
         key = f"{self._prefix}/{name}"
-        array = self._arrays.get(key)
-        if array is None or array.shape != shape:
-            array = self._arrays[key] = np.zeros(shape, dtype=np.float32)
-        return array
+        kept = self._arrays.get(key)
+        if kept is None or kept[0] != (shape, source):
+            kept = self._arrays[key] = ((shape, source), np.zeros(shape, dtype=np.float32))
+        return kept[1]
 
 
 SHARED = {}  # name -> array: the store of every NumpyUNet's layers
@@ -115,11 +118,11 @@ class Conv2d:
     def _stride1(self, x):
         c, h, w = x.shape
         wp, n = w + 2, h * (w + 2)
-        flat = _padded_rows(x, self.buffers.get("padded", (c, (h + 2) * wp + 2)))
-        stacked = self.buffers.get("stacked", (c, 3, 3, n))
+        flat = _padded_rows(x, self.buffers.get("padded", (c, (h + 2) * wp + 2), x.shape))
+        stacked = self.buffers.get("stacked", (c, 3, 3, n), x.shape)
         for dy, dx in itertools.product(range(3), range(3)):
             stacked[:, dy, dx] = flat[:, dy * wp + dx:dy * wp + dx + n]
-        y = np.matmul(self.weight, stacked.reshape(c * 9, n), out=self.buffers.get("out", (self.c_out, n)))
+        y = np.matmul(self.weight, stacked.reshape(c * 9, n), out=self.buffers.get("out", (self.c_out, n), x.shape))
         y += self.bias
         return y.reshape(self.c_out, h, wp)[:, :, :w]
 
@@ -127,15 +130,15 @@ class Conv2d:
         c, h, w = x.shape
         ho, wo = h // 2, w // 2
         hu, wu = ho + 1, wo + 1  # the sub-images' size: output plus the 2 x 2 kernel's overhang
-        padded = self.buffers.get("padded", (c, 2 * hu, 2 * wu))
+        padded = self.buffers.get("padded", (c, 2 * hu, 2 * wu), x.shape)
         hh, ww = min(h, 2 * hu - 1), min(w, 2 * wu - 1)  # an odd side's last row/column reaches no output
         padded[:, 1:1 + hh, 1:1 + ww] = x[:, :hh, :ww]
-        sub = self.buffers.get("sub", (2, 2, c, hu * wu + wu + 1))  # (r, s, channel, pixels + overrun)
+        sub = self.buffers.get("sub", (2, 2, c, hu * wu + wu + 1), x.shape)  # (r, s, channel, pixels + overrun)
         for r, s in itertools.product(range(2), range(2)):
             sub[r, s, :, :hu * wu].reshape(c, hu, wu)[...] = padded[:, r::2, s::2]
         sub = sub.reshape(4 * c, -1)
         n = ho * wu
-        y, part = self.buffers.get("out", (self.c_out, n)), self.buffers.get("part", (self.c_out, n))
+        y, part = self.buffers.get("out", (self.c_out, n), x.shape), self.buffers.get("part", (self.c_out, n), x.shape)
         for i, ((a, b), weight) in enumerate(self.shifts):
             np.matmul(weight, sub[:, a * wu + b:a * wu + b + n], out=part if i else y)
             if i:
@@ -183,14 +186,14 @@ class ConvTranspose2d:
         """x (Cin, H, W) -> (Cout, 2H, 2W), written into `out` if given (a view into a larger array)."""
         c, h, w = x.shape
         wp, n = w + 2, h * (w + 2)
-        flat = _padded_rows(x, self.buffers.get("padded", (c, (h + 2) * wp + 2)))
-        shifted = self.buffers.get("shifted", (c, 2, 2, n + wp + 1))  # room for the largest phase offset
+        flat = _padded_rows(x, self.buffers.get("padded", (c, (h + 2) * wp + 2), x.shape))
+        shifted = self.buffers.get("shifted", (c, 2, 2, n + wp + 1), x.shape)  # room for the largest phase offset
         for dy, dx in itertools.product(range(2), range(2)):
             shifted[:, dy, dx] = flat[:, dy * wp + dx:dy * wp + dx + n + wp + 1]
         shifted = shifted.reshape(4 * c, -1)
         if out is None:
             out = np.empty((self.c_out, 2 * h, 2 * w), dtype=np.float32)
-        phase = self.buffers.get("phase", (self.c_out, n))
+        phase = self.buffers.get("phase", (self.c_out, n), x.shape)
         for py, px, dy, dx, weight in self.phases:
             start = (1 + dy) * wp + (1 + dx)  # input pixel (m + dy, n + dx) in the padded rows
             np.matmul(weight, shifted[:, start:start + n], out=phase)
@@ -227,7 +230,7 @@ class Unit:
 
 
 # --- the network --------------------------------------------------------------------------------------
-def parameter_shapes(n_classes: int, width: int) -> dict:
+def parameter_shapes(n_classes: int, width: int, global_context: bool = False) -> dict:
     """name -> shape of every parameter and buffer in UNet's floating-point state dict."""
     w = width
     chans = [1, w, 2 * w, 4 * w, 8 * w]
@@ -246,11 +249,16 @@ def parameter_shapes(n_classes: int, width: int) -> dict:
         unit(f"up.{i}", (cin, cout, 4, 4), cout)
     shapes["head.weight"] = (2 * w, n_classes, 4, 4)
     shapes["head.bias"] = (n_classes,)
+    if global_context:
+        shapes["context.0.weight"] = (8 * w, 8 * w)
+        shapes["context.0.bias"] = (8 * w,)
     return shapes
 
 
-def check_config(n_classes, width, activation) -> None:
+def check_config(n_classes, width, activation, global_context=False) -> None:
     """Raises ValueError for what UNet(UNetConfig(...)) would not build."""
+    if not isinstance(global_context, bool):
+        raise ValueError(f"global_context must be true or false, got {global_context!r}")
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; choose from {sorted(ACTIVATIONS)}")
     for name, value in (("n_classes", n_classes), ("width", width)):
@@ -258,9 +266,9 @@ def check_config(n_classes, width, activation) -> None:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
-def check_state(state: dict, n_classes: int, width: int) -> None:
+def check_state(state: dict, n_classes: int, width: int, global_context: bool = False) -> None:
     """Raises ValueError naming what is missing, unexpected or of the wrong shape."""
-    expected = parameter_shapes(n_classes, width)
+    expected = parameter_shapes(n_classes, width, global_context)
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
     if missing or unexpected:
@@ -274,11 +282,14 @@ class NumpyUNet:
     """colorizer.model.UNet for inference: NumpyUNet(state, n_classes, width, activation)(L) -> logits."""
 
     def __init__(self, state: dict, n_classes: int = DEFAULT_CONFIG["n_classes"], width: int = DEFAULT_CONFIG["width"],
-                 activation: str = DEFAULT_CONFIG["activation"]):
-        check_config(n_classes, width, activation)
+                 activation: str = DEFAULT_CONFIG["activation"], global_context: bool = False):
+        check_config(n_classes, width, activation, global_context)
         state = {k: np.asarray(v, dtype=np.float32) for k, v in state.items()}  # fp16 on disk
-        check_state(state, n_classes, width)
+        check_state(state, n_classes, width, global_context)
         self.n_classes, self.width, self.activation = n_classes, width, activation
+        self.global_context = global_context
+        if global_context:  # nn.Linear: y = W x + b
+            self.context = (state["context.0.weight"], state["context.0.bias"])
 
         def bn(prefix):
             return BatchNorm(*(state[f"{prefix}.2.{n}"] for n in ("weight", "bias", "running_mean", "running_var")))
@@ -296,7 +307,8 @@ class NumpyUNet:
         self.head = ConvTranspose2d(state["head.weight"], state["head.bias"], Buffers(SHARED, "head"))
 
     def config_dict(self) -> dict:
-        return {"n_classes": self.n_classes, "width": self.width, "activation": self.activation}
+        config = {"n_classes": self.n_classes, "width": self.width, "activation": self.activation}
+        return {**config, "global_context": True} if self.global_context else config
 
     def __call__(self, L: np.ndarray) -> np.ndarray:
         """L (H, W), normalised like the torch model's input (colorizer.color.normalize_l) ->
@@ -315,10 +327,15 @@ class NumpyUNet:
             x = down(same(x))
             skips.append(x)
         skips.pop()  # the deepest output is x itself
+        if self.global_context:
+            weight, bias = self.context
+            g = weight @ x.mean(axis=(1, 2)) + bias
+            ACTIVATIONS[self.activation](g)
+            x = x + g[:, None, None]
         for unit in self.up:
             skip = skips.pop()
             # the unit writes its output straight into the first channels of the concatenation
-            joined = unit.conv.buffers.get("joined", (unit.conv.c_out + skip.shape[0], *skip.shape[1:]))
+            joined = unit.conv.buffers.get("joined", (unit.conv.c_out + skip.shape[0], *skip.shape[1:]), x.shape)
             unit(x, out=joined[:unit.conv.c_out])
             joined[unit.conv.c_out:] = skip
             x = joined

@@ -49,6 +49,7 @@ class TrainConfig:
     epochs: float = 0.0  # if > 0: steps = epochs * photos / (batch * processes)
     width: int = 32  # base channels (the design: 64)
     activation: str = "sigmoid"  # the design's; relu / leaky_relu / silu train faster
+    global_context: bool = False  # ablation: pooled bottleneck features added back (colorizer.model)
     crop: int = 128
     batch: int = 16  # crops per process per step
     lam: float = 0.5  # rebalancing: 1 = none
@@ -96,10 +97,13 @@ def load_init(path: str, cfg: TrainConfig) -> dict:
         model, bins, _card = load_model(path)
     except ModelError as e:
         raise SystemExit(f"--init: {e}")
-    arch = model.config_dict()
-    if (arch["width"], arch["activation"]) != (cfg.width, cfg.activation):
-        raise SystemExit(f"--init: {path} has width {arch['width']} and {arch['activation']}; this run "
-                         f"asks for width {cfg.width} and {cfg.activation} (give --width and --activation)")
+    arch = {"global_context": False, **model.config_dict()}
+    if (arch["width"], arch["activation"], arch["global_context"]) != (cfg.width, cfg.activation, cfg.global_context):
+        def describe(width, activation, context):
+            return f"width {width} ({activation}, {'with' if context else 'no'} global context)"
+        raise SystemExit(f"--init: {path} has {describe(arch['width'], arch['activation'], arch['global_context'])}; "
+                         f"this run asks for {describe(cfg.width, cfg.activation, cfg.global_context)} "
+                         f"(give --width, --activation, --global-context)")
     return {"model": model.state_dict(), "bins": bins.to_dict()}
 
 
@@ -279,7 +283,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         bins = bins.with_counts(mixed_cell_counts(photos, photo_weights))
     amp = autocast_dtype(cfg.precision, device)
     class_weights = torch.from_numpy(bins.weights(cfg.lam)).to(device)
-    model = UNet(UNetConfig(n_classes=bins.Q, width=cfg.width, activation=cfg.activation)).to(device)
+    model = UNet(UNetConfig(n_classes=bins.Q, width=cfg.width, activation=cfg.activation,
+                            global_context=cfg.global_context)).to(device)
     if source:
         model.load_state_dict(source["model"])
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)

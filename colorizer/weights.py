@@ -141,7 +141,7 @@ def _read_model(name_or_path) -> tuple:
     except (SafetensorError, OSError, ValueError) as e:
         raise ModelError(f"weights file {path} is corrupt or unreadable: {e}")
     try:
-        check_state(state, arch["n_classes"], arch["width"])
+        check_state(state, arch["n_classes"], arch["width"], arch["global_context"])
     except ValueError as e:
         raise ModelError(f"weights file {path} does not match its card ({e})")
     if bins.Q != arch["n_classes"]:

@@ -23,11 +23,12 @@ from synthetic import landscape
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def random_unet(activation: str, width: int = 8, n_classes: int = 13, seed: int = 0) -> UNet:
+def random_unet(activation: str, width: int = 8, n_classes: int = 13, seed: int = 0, global_context=False) -> UNet:
     """A UNet in eval mode with random weights and random batch-norm statistics (fresh ones are the
     identity, which would hide a mistake in the batch-norm step)."""
     torch.manual_seed(seed)
-    model = UNet(UNetConfig(n_classes=n_classes, width=width, activation=activation)).eval()
+    model = UNet(UNetConfig(n_classes=n_classes, width=width, activation=activation,
+                            global_context=global_context)).eval()
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.uniform_(-0.5, 0.5)
@@ -61,6 +62,17 @@ def test_convolution_is_torchs(c_in, c_out, h, w, k, stride):
     got = numpy_net.Conv2d(weight.numpy(), bias.numpy(), stride)(x.numpy())
     assert got.shape == expected.shape
     assert np.allclose(got, expected, atol=1e-4)
+
+
+def test_one_layer_at_sizes_that_share_buffer_shapes():
+    """A stride-2 layer kept for 7 rows then given 6 (the same half-size buffers), and back."""
+    g = torch.Generator().manual_seed(9)
+    weight, bias = torch.randn(5, 3, 4, 4, generator=g), torch.randn(5, generator=g)
+    layer = numpy_net.Conv2d(weight.numpy(), bias.numpy(), 2)
+    for h, w in [(7, 9), (6, 8), (7, 9), (6, 9)]:
+        x = torch.randn(3, h, w, generator=g)
+        expected = F.conv2d(x[None], weight, bias, stride=2, padding=1)[0].numpy()
+        assert np.allclose(layer(x.numpy()), expected, atol=1e-4)
 
 
 @pytest.mark.parametrize("h,w", [(1, 1), (5, 7), (8, 4)])
@@ -110,11 +122,35 @@ def test_kept_buffers_give_each_pass_its_own_result():
     for name, L in (("a", a), ("b", b)):
         for got in results[name]:
             assert np.array_equal(got, net(L))
+    turned = a.T.copy()  # 32x48: many buffers of 48x32's shape, with their zero borders elsewhere
+    assert_same_logits(model, net, turned)
+    assert_same_logits(model, net, a)
     other = random_unet("relu", seed=4)  # the same shapes: every layer's arrays are shared with net's
     other_net = numpy_twin(other)
     for _ in range(2):
         assert_same_logits(other, other_net, a)
         assert_same_logits(model, net, a)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+def test_global_context_is_torchs_and_survives_the_file(activation, tmp_path):
+    """The ablation's bottleneck branch: the same logits from numpy, also after save_model and loading
+    the card; and it changes the output (the branch is there and used)."""
+    from colorizer.bins import ABBins
+    from colorizer.weights import save_model
+    model = random_unet(activation, seed=7, global_context=True)
+    L = np.random.default_rng(1).uniform(-1, 1, (32, 48)).astype(np.float32)
+    assert_same_logits(model, numpy_twin(model), L)
+    plain = random_unet(activation, seed=7)
+    plain.load_state_dict({k: v for k, v in model.state_dict().items() if not k.startswith("context.")})
+    with torch.no_grad():
+        assert not torch.allclose(plain(torch.from_numpy(L)[None, None]), model(torch.from_numpy(L)[None, None]))
+    bins = ABBins.from_dict({"cells": list(range(13)), "prior": [1 / 13] * 13})
+    save_model(model.half().float(), bins, {"name": "ctx"}, tmp_path, "ctx")
+    net, _, card = load_numpy_model(tmp_path / "ctx.safetensors")
+    assert card["architecture"]["global_context"] is True and net.config_dict()["global_context"] is True
+    torch_model, _, _ = load_model(tmp_path / "ctx.safetensors")
+    assert_same_logits(torch_model, net, L)
 
 
 def test_large_inputs_do_not_overflow_the_sigmoid():

@@ -375,3 +375,15 @@ def test_sigterm_to_the_whole_process_group_stops_cleanly(photo_dir, tmp_path):
     assert proc.returncode == 0, err
     assert "Traceback" not in err and "stopped at step" in err
     assert torch.load(run / "ckpt.pt", weights_only=True)["step"] > 0
+
+
+def test_the_global_context_ablation_trains_exports_and_runs_on_both_backends(photo_dir, tmp_path):
+    from colorizer.pipeline import Colorizer
+    train(tiny_config(photo_dir, tmp_path / "ctx", steps=3, global_context=True))
+    shipped = export_run(tmp_path / "ctx", "ctx", tmp_path / "weights")
+    assert json.loads(shipped.with_suffix(".json").read_text())["architecture"]["global_context"] is True
+    photo = next(p for p in sorted(photo_dir.rglob("*")) if p.is_file())
+    ab = [Colorizer.load(shipped, device).predict(photo).ab(1.0) for device in ("cpu", "numpy")]
+    assert np.abs(ab[0] - ab[1]).max() < 0.1
+    with pytest.raises(SystemExit, match=r"with global context\); this run asks for width 8 \(relu, no global"):
+        train(tiny_config(photo_dir, tmp_path / "again", init=str(shipped)))
