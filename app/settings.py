@@ -85,6 +85,19 @@ class Settings:
         self.store.setValue("output/format", fmt)
 
     @property
+    def output_quality(self) -> int:
+        """JPEG and WebP quality, 1..100 (92 unless changed; WebP at 100 is lossless)."""
+        try:
+            value = int(self.store.value("output/quality", 92))
+        except (TypeError, ValueError):
+            return 92
+        return value if 1 <= value <= 100 else 92
+
+    @output_quality.setter
+    def output_quality(self, quality: int) -> None:
+        self.store.setValue("output/quality", int(quality))
+
+    @property
     def keep_metadata(self) -> bool:
         """Copy the photo's EXIF (camera, date, GPS, ...) into the copies; on unless turned off."""
         return str(self.store.value("output/keep_metadata", "true")).lower() not in ("false", "0", "no")

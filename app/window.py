@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
-                               QLineEdit, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSlider, QSplitter,
-                               QStackedWidget, QToolButton, QVBoxLayout, QWidget)
+                               QLineEdit, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSlider, QSpinBox,
+                               QSplitter, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from colorizer.images import IMAGE_EXTENSIONS
 from colorizer.output import OutputOptions
@@ -35,7 +35,6 @@ log = logging.getLogger("app.window")
 T_MIN, T_MAX = 0.05, 1.00  # the temperature slider's range; it moves in steps of 0.01
 HINT_PAGE, COMPARE_PAGE, MODELS_PAGE = 0, 1, 2
 OUTPUT_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WebP"}  # colorizer.output's formats, as shown
-OUTPUT_QUALITY = 92  # JPEG and WebP; the command line's --quality sets another
 
 
 class RecentImages:
@@ -337,11 +336,20 @@ class MainWindow(QMainWindow):
         for fmt, name in OUTPUT_FORMATS.items():
             self.format_combo.addItem(name, fmt)
         self.format_combo.setAccessibleName("Output format")
-        self.format_combo.setToolTip("File format of the saved copies: PNG (lossless), JPEG (quality 92, full "
-                                     "colour resolution) or WebP (quality 92)")
+        self.format_combo.setToolTip("File format of the saved copies: PNG (lossless), JPEG (full colour "
+                                     "resolution) or WebP, at the quality beside it")
         self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(self.settings.output_format)))
         self.format_combo.currentIndexChanged.connect(self._on_output_format_changed)
         format_label.setBuddy(self.format_combo)
+        self.quality_spin = QSpinBox()
+        self.quality_spin.setRange(1, 100)
+        self.quality_spin.setPrefix("quality ")
+        self.quality_spin.setValue(self.settings.output_quality)
+        self.quality_spin.setAccessibleName("JPEG and WebP quality")
+        self.quality_spin.setToolTip("JPEG and WebP quality, 1-100 (92: hard to tell from the original; "
+                                     "WebP at 100 is lossless). PNG is always lossless.")
+        self.quality_spin.valueChanged.connect(self._on_output_quality_changed)
+        self.quality_spin.setEnabled(self.format_combo.currentData() != "png")
         self.metadata_check = QCheckBox("&Keep photo metadata")
         self.metadata_check.setToolTip("Copy each photo's EXIF (date taken, camera, lens, GPS, …) and DPI into "
                                        "its copies. Off: the copies carry none of it.")
@@ -355,6 +363,7 @@ class MainWindow(QMainWindow):
         row.addSpacing(8)
         row.addWidget(format_label)
         row.addWidget(self.format_combo)
+        row.addWidget(self.quality_spin)
         row.addWidget(self.metadata_check)
         return row
 
@@ -417,7 +426,7 @@ class MainWindow(QMainWindow):
 
     def output_options(self) -> OutputOptions:
         """The format chosen beside the output folder, as the library takes it."""
-        return OutputOptions(format=self.format_combo.currentData(), quality=OUTPUT_QUALITY,
+        return OutputOptions(format=self.format_combo.currentData(), quality=self.quality_spin.value(),
                              keep_metadata=self.metadata_check.isChecked())
 
     def options(self):
@@ -426,6 +435,10 @@ class MainWindow(QMainWindow):
 
     def _on_output_format_changed(self, index: int) -> None:
         self.settings.output_format = self.format_combo.currentData()
+        self.quality_spin.setEnabled(self.format_combo.currentData() != "png")
+
+    def _on_output_quality_changed(self, quality: int) -> None:
+        self.settings.output_quality = quality
 
     def _on_keep_metadata_changed(self, keep: bool) -> None:
         self.settings.keep_metadata = keep

@@ -48,7 +48,7 @@ def test_tab_reaches_the_main_controls_in_reading_order(qtbot, make_window, two_
     qtbot.waitExposed(window)
     chain = focus_chain(window)
     order = [window.add_button, window.model_combo, window.temperature_slider, window.apply_button,
-             window.output_edit, window.format_combo, window.metadata_check]
+             window.output_edit, window.format_combo, window.quality_spin, window.metadata_check]
     positions = [chain.index(w) for w in order]
     assert positions == sorted(positions)
 

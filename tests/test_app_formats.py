@@ -22,9 +22,11 @@ def test_format_and_metadata_choice_reach_the_files_and_are_remembered(qtbot, tm
     source = photo_with_exif(tmp_path / "hill.jpg")
     window = make_window(weights)
     assert window.format_combo.currentData() == "png" and window.metadata_check.isChecked()  # the defaults
+    assert window.quality_spin.value() == 92 and not window.quality_spin.isEnabled()  # PNG has no quality
     out = tmp_path / "out"
 
     window.format_combo.setCurrentIndex(window.format_combo.findData("jpeg"))
+    assert window.quality_spin.isEnabled()
     assert colorize(qtbot, window, [source]).done == 1
     for name in ("hill_color.jpg", "hill_gray.jpg"):
         with Image.open(out / name) as im:
@@ -54,3 +56,25 @@ def test_format_and_metadata_choice_reach_the_files_and_are_remembered(qtbot, tm
     assert again.format_combo.currentData() == "webp"
     assert not again.metadata_check.isChecked()
     assert again.options().output.format == "webp" and not again.options().output.keep_metadata
+    assert again.options().output.quality == 92
+
+
+def test_quality_reaches_the_file_and_is_remembered(qtbot, tmp_path, make_window, tiny_model):
+    """A lower JPEG quality gives a smaller file of the same picture; the choice outlives the window."""
+    weights, _ = tiny_model
+    source = tmp_path / "hill.png"
+    Image.fromarray(landscape(240, 320, seed=5)).save(source)
+    window = make_window(weights)
+    window.format_combo.setCurrentIndex(window.format_combo.findData("jpeg"))
+    assert colorize(qtbot, window, [source]).done == 1
+    window.quality_spin.setValue(30)
+    with qtbot.waitSignal(window.batch_done, timeout=WAIT):
+        window.apply_button.click()  # the colour copy again, as hill_color-1.jpg
+    out = tmp_path / "out"
+    high, low = out / "hill_color.jpg", out / "hill_color-1.jpg"
+    assert low.stat().st_size < 0.7 * high.stat().st_size
+    with Image.open(high) as a, Image.open(low) as b:
+        assert np.abs(np.asarray(a, float) - np.asarray(b, float)).mean() < 6
+    window.shutdown()
+    again = make_window(weights)
+    assert again.quality_spin.value() == 30 and again.options().output.quality == 30
