@@ -42,7 +42,7 @@ from .pipeline import Colorizer
 
 BASELINE = "gray"  # the label of the ab = 0 baseline
 SWEEP_TEMPERATURES = (0.0, 0.1, 0.2, 0.38, 0.5, 0.75, 1.0)
-GRID_IMAGES = 6  # photos in the gray | colorized | truth figure
+GRID_IMAGES = 8  # photos in the gray | colorized | truth figure (issue 13: the 8 sample photos, all shown)
 THUMB_SIDE = 176  # px, longer side of the images in the figures
 MAX_PNG_BYTES = 1_000_000
 
