@@ -130,9 +130,8 @@ class Conv2d:
         c, h, w = x.shape
         ho, wo = h // 2, w // 2
         hu, wu = ho + 1, wo + 1  # the sub-images' size: output plus the 2 x 2 kernel's overhang
-        padded = self.buffers.get("padded", (c, 2 * hu, 2 * wu), x.shape)
-        hh, ww = min(h, 2 * hu - 1), min(w, 2 * wu - 1)  # an odd side's last row/column reaches no output
-        padded[:, 1:1 + hh, 1:1 + ww] = x[:, :hh, :ww]
+        padded = self.buffers.get("padded", (c, 2 * hu, 2 * wu), x.shape)  # 2 hu >= h + 1: x and the top/left border
+        padded[:, 1:1 + h, 1:1 + w] = x
         sub = self.buffers.get("sub", (2, 2, c, hu * wu + wu + 1), x.shape)  # (r, s, channel, pixels + overrun)
         for r, s in itertools.product(range(2), range(2)):
             sub[r, s, :, :hu * wu].reshape(c, hu, wu)[...] = padded[:, r::2, s::2]
