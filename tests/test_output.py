@@ -97,6 +97,29 @@ def test_every_format_never_overwrites(fmt, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+def test_each_copy_is_on_disk_before_it_gets_its_name(fmt, tmp_path, monkeypatch):
+    """fsync of the whole temporary file, then the link: a power cut never leaves a named copy short."""
+    events = []
+    real_fsync, real_link = os.fsync, os.link
+
+    def fsync(fd):
+        events.append(("fsync", os.fstat(fd).st_size))
+        real_fsync(fd)
+
+    def link(src, dst, **kw):
+        events.append(("link", os.path.getsize(src)))
+        real_link(src, dst, **kw)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "link", link)
+    paths = save_outputs(FakePrediction(), 0.4, tmp_path, stem="x", options=OutputOptions(fmt))
+    sizes = sorted(p.stat().st_size for p in paths.values())
+    assert sorted(size for kind, size in events if kind == "fsync") == sizes
+    for size in sizes:  # each file's fsync comes before its link, at its full size
+        kinds = [kind for kind, s in events if s == size]
+        assert kinds[:2] == ["fsync", "link"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_a_name_taken_after_the_check_is_not_overwritten(fmt, tmp_path, monkeypatch):
     """Another writer creates our gray name between the free-name check and the link."""
     real, calls = output.free_output_paths, []
