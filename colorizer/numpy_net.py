@@ -76,16 +76,21 @@ class Buffers:
         return kept[1]
 
 
-SHARED = {}  # name -> array: the store of every NumpyUNet's layers
+SHARED = {}  # "layer/name" -> ((shape, input shape), array): the store of every NumpyUNet's layers
 PASS_LOCK = threading.Lock()
 
 
-def _padded_rows(x: np.ndarray, flat: np.ndarray) -> np.ndarray:
-    """x (C, H, W) into flat (C, (H + 2) (W + 2) + extra), zero elsewhere: x with a one-pixel zero
-    border, each channel's rows end to end, then zeros for the shifted views' overrun."""
+def _shifted_rows(x: np.ndarray, buffers: Buffers, k: int, length: int) -> np.ndarray:
+    """(C k k, length): x with a one-pixel zero border, each channel's rows end to end, read from
+    dy (W + 2) + dx on for every shift dy, dx in 0..k-1; rows ordered (channel, dy, dx)."""
     c, h, w = x.shape
-    flat[:, :(h + 2) * (w + 2)].reshape(c, h + 2, w + 2)[:, 1:-1, 1:-1] = x
-    return flat
+    wp = w + 2
+    flat = buffers.get("padded", (c, (h + 2) * wp + 2), x.shape)  # 2 zeros after: the last shift's overrun
+    flat[:, :(h + 2) * wp].reshape(c, h + 2, wp)[:, 1:-1, 1:-1] = x
+    stacked = buffers.get("stacked", (c, k, k, length), x.shape)
+    for dy, dx in itertools.product(range(k), range(k)):
+        stacked[:, dy, dx] = flat[:, dy * wp + dx:dy * wp + dx + length]
+    return stacked.reshape(c * k * k, length)
 
 
 class Conv2d:
@@ -116,13 +121,10 @@ class Conv2d:
         return self._stride1(x) if self.stride == 1 else self._stride2(x)
 
     def _stride1(self, x):
-        c, h, w = x.shape
+        _, h, w = x.shape
         wp, n = w + 2, h * (w + 2)
-        flat = _padded_rows(x, self.buffers.get("padded", (c, (h + 2) * wp + 2), x.shape))
-        stacked = self.buffers.get("stacked", (c, 3, 3, n), x.shape)
-        for dy, dx in itertools.product(range(3), range(3)):
-            stacked[:, dy, dx] = flat[:, dy * wp + dx:dy * wp + dx + n]
-        y = np.matmul(self.weight, stacked.reshape(c * 9, n), out=self.buffers.get("out", (self.c_out, n), x.shape))
+        stacked = _shifted_rows(x, self.buffers, 3, n)
+        y = np.matmul(self.weight, stacked, out=self.buffers.get("out", (self.c_out, n), x.shape))
         y += self.bias
         return y.reshape(self.c_out, h, wp)[:, :, :w]
 
@@ -183,13 +185,9 @@ class ConvTranspose2d:
 
     def __call__(self, x: np.ndarray, out: np.ndarray = None) -> np.ndarray:
         """x (Cin, H, W) -> (Cout, 2H, 2W), written into `out` if given (a view into a larger array)."""
-        c, h, w = x.shape
+        _, h, w = x.shape
         wp, n = w + 2, h * (w + 2)
-        flat = _padded_rows(x, self.buffers.get("padded", (c, (h + 2) * wp + 2), x.shape))
-        shifted = self.buffers.get("shifted", (c, 2, 2, n + wp + 1), x.shape)  # room for the largest phase offset
-        for dy, dx in itertools.product(range(2), range(2)):
-            shifted[:, dy, dx] = flat[:, dy * wp + dx:dy * wp + dx + n + wp + 1]
-        shifted = shifted.reshape(4 * c, -1)
+        shifted = _shifted_rows(x, self.buffers, 2, n + wp + 1)  # room for the largest phase offset
         if out is None:
             out = np.empty((self.c_out, 2 * h, 2 * w), dtype=np.float32)
         phase = self.buffers.get("phase", (self.c_out, n), x.shape)

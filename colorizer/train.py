@@ -97,12 +97,12 @@ def load_init(path: str, cfg: TrainConfig) -> dict:
         model, bins, _card = load_model(path)
     except ModelError as e:
         raise SystemExit(f"--init: {e}")
-    arch = {"global_context": False, **model.config_dict()}
-    if (arch["width"], arch["activation"], arch["global_context"]) != (cfg.width, cfg.activation, cfg.global_context):
-        def describe(width, activation, context):
-            return f"width {width} ({activation}, {'with' if context else 'no'} global context)"
-        raise SystemExit(f"--init: {path} has {describe(arch['width'], arch['activation'], arch['global_context'])}; "
-                         f"this run asks for {describe(cfg.width, cfg.activation, cfg.global_context)} "
+
+    def describe(c):  # a UNetConfig or the TrainConfig: both have the architecture's three settings
+        return f"width {c.width} ({c.activation}, {'with' if c.global_context else 'no'} global context)"
+    arch = model.config
+    if (arch.width, arch.activation, arch.global_context) != (cfg.width, cfg.activation, cfg.global_context):
+        raise SystemExit(f"--init: {path} has {describe(arch)}; this run asks for {describe(cfg)} "
                          f"(give --width, --activation, --global-context)")
     return {"model": model.state_dict(), "bins": bins.to_dict()}
 
