@@ -349,7 +349,7 @@ class MainWindow(QMainWindow):
         self.quality_spin.setToolTip("JPEG and WebP quality, 1-100 (92: hard to tell from the original; "
                                      "WebP at 100 is lossless). PNG is always lossless.")
         self.quality_spin.valueChanged.connect(self._on_output_quality_changed)
-        self.quality_spin.setEnabled(self.format_combo.currentData() != "png")
+        self._enable_quality_for_format()
         self.metadata_check = QCheckBox("&Keep photo metadata")
         self.metadata_check.setToolTip("Copy each photo's EXIF (date taken, camera, lens, GPS, …) and DPI into "
                                        "its copies. Off: the copies carry none of it.")
@@ -435,7 +435,10 @@ class MainWindow(QMainWindow):
 
     def _on_output_format_changed(self, index: int) -> None:
         self.settings.output_format = self.format_combo.currentData()
-        self.quality_spin.setEnabled(self.format_combo.currentData() != "png")
+        self._enable_quality_for_format()
+
+    def _enable_quality_for_format(self) -> None:
+        self.quality_spin.setEnabled(self.format_combo.currentData() != "png")  # PNG is always lossless
 
     def _on_output_quality_changed(self, quality: int) -> None:
         self.settings.output_quality = quality

@@ -64,20 +64,23 @@ if [ "${SCENES:-0}" = 1 ]; then
     --init "${SHARED_INIT:-weights/natural.safetensors}"
   finished "$RUNS/shared" || { echo "shared run stopped before its last step: run this again to resume"; exit 1; }
   [ -f "$RUNS/shared/final.pt" ] || cp "$RUNS/shared/ckpt.pt" "$RUNS/shared/final.pt"
-  # one fine-tune per lambda of the shared run's last checkpoint, the class prior counted on the crops
-  # as drawn, side by side with a thread each (2000 steps, 32,000 crops each)
-  tune=("${scenes[@]}" --soft --prior data --steps 2000 --lr 3e-4 --warmup 50 --init "$RUNS/shared/final.pt" --threads 1)
-  OMP_NUM_THREADS=1 stage "$RUNS/natural-scenes" "${tune[@]}" --lambda 1 &
+  # one fine-tune per rebalanced lambda of the shared run's last checkpoint, the class prior counted on the
+  # crops as drawn, side by side with a thread each (1000 steps, 16,000 crops each). Natural is the shared
+  # run itself: at lambda 1 every class weighs the same, so a fine-tune would only go on training it.
+  tune=("${scenes[@]}" --soft --prior data --steps "${TUNE_STEPS:-1000}" --lr 3e-4 --warmup 50
+        --init "$RUNS/shared/final.pt" --threads 1)
   OMP_NUM_THREADS=1 stage "$RUNS/balanced-scenes" "${tune[@]}" --lambda 0.8 &
   OMP_NUM_THREADS=1 stage "$RUNS/vivid-scenes" "${tune[@]}" --lambda 0.5 &
   wait
-  for run in natural-scenes balanced-scenes vivid-scenes; do
+  for run in balanced-scenes vivid-scenes; do
     finished "$RUNS/$run" || { echo "$run stopped before its last step: run this again to resume"; exit 1; }
   done
   # candidates, not yet the shipped models: weights/ changes only once both val folders say so
   # (docs/models.md); T is then chosen with scripts/choose_temperature.py
   mkdir -p "$RUNS/candidates"
-  for m in natural:Natural balanced:Balanced vivid:Vivid; do
+  $py -m colorizer export "$RUNS/shared" --name natural --title Natural --temperature 1 --checkpoint final.pt \
+    --weights-dir "$RUNS/candidates"
+  for m in balanced:Balanced vivid:Vivid; do
     $py -m colorizer export "$RUNS/${m%%:*}-scenes" --name "${m%%:*}" --title "${m##*:}" --temperature 1 \
       --checkpoint ckpt.pt --weights-dir "$RUNS/candidates"
   done
