@@ -65,9 +65,9 @@ if [ "${SCENES:-0}" = 1 ]; then
   finished "$RUNS/shared" || { echo "shared run stopped before its last step: run this again to resume"; exit 1; }
   [ -f "$RUNS/shared/final.pt" ] || cp "$RUNS/shared/ckpt.pt" "$RUNS/shared/final.pt"
   # one fine-tune per rebalanced lambda of the shared run's last checkpoint, the class prior counted on the
-  # crops as drawn, side by side with a thread each (1000 steps, 16,000 crops each). Natural is the shared
+  # crops as drawn, side by side with a thread each (600 steps, 9,600 crops each). Natural is the shared
   # run itself: at lambda 1 every class weighs the same, so a fine-tune would only go on training it.
-  tune=("${scenes[@]}" --soft --prior data --steps "${TUNE_STEPS:-1000}" --lr 3e-4 --warmup 50
+  tune=("${scenes[@]}" --soft --prior data --steps "${TUNE_STEPS:-600}" --lr 3e-4 --warmup 50
         --init "$RUNS/shared/final.pt" --threads 1)
   OMP_NUM_THREADS=1 stage "$RUNS/balanced-scenes" "${tune[@]}" --lambda 0.8 &
   OMP_NUM_THREADS=1 stage "$RUNS/vivid-scenes" "${tune[@]}" --lambda 0.5 &
