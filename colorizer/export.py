@@ -2,6 +2,7 @@
 import csv
 import hashlib
 import json
+import subprocess
 from pathlib import Path
 
 import torch
@@ -17,6 +18,30 @@ def git_blob_id(path) -> str:
     a run started from and that has since been replaced at the same path."""
     data = Path(path).read_bytes()
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def card_in_git_history(path, blob: str):
+    """(card, commit) of the commit that added these exact weights at path, from git (the card beside
+    them then), or (None, None) where there is no git, no repository or no such commit."""
+    path = Path(path).resolve()
+
+    def git(*args, cwd=path.parent):
+        return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, timeout=30)
+    try:
+        top = git("rev-parse", "--show-toplevel")
+        if top.returncode:
+            return None, None
+        top = Path(top.stdout.strip()).resolve()
+        rel = path.relative_to(top).as_posix()
+        found = git("log", "--all", "--format=%H", f"--find-object={blob}", "--", rel, cwd=top).stdout.split()
+        for commit in found:
+            if git("rev-parse", f"{commit}:{rel}", cwd=top).stdout.strip() == blob:  # added here, not removed
+                card = git("show", f"{commit}:{Path(rel).with_suffix('.json').as_posix()}", cwd=top)
+                if card.returncode == 0:
+                    return json.loads(card.stdout), commit
+    except (OSError, ValueError, subprocess.SubprocessError):
+        pass
+    return None, None
 
 
 def lineage(ckpt: dict, path) -> list:
@@ -41,13 +66,18 @@ def lineage(ckpt: dict, path) -> list:
         if Path(path).suffix == ".safetensors":  # a shipped model: its card holds the earlier stages
             now = git_blob_id(path)
             started_from = cfg.get("init_git_blob") or now  # runs from before the id was kept: as it is now
-            if now != started_from:  # replaced since: its card tells of other weights
-                return [{"model": str(path), "git_blob": started_from, "replaced": True}] + stages[::-1]
-            card = read_card(path).get("training", {})
+            if now == started_from:
+                card = read_card(path).get("training", {})
+            else:  # replaced since: today's card tells of other weights; git's history holds the old one
+                card, commit = card_in_git_history(path, started_from)
+                if card is None:
+                    return [{"model": str(path), "git_blob": started_from, "replaced": True}] + stages[::-1]
+                card = card.get("training", {})
             # cards from before stages counted crops: their stages all ran at the card's batch size
             earlier = [{**st, "crops": st["steps"] * card["batch"]} if "steps" in st and "crops" not in st
                        and "batch" in card else st for st in card.get("stages", [])]
-            return earlier + [{"model": str(path), "git_blob": started_from}] + stages[::-1]
+            model = {"model": str(path), "git_blob": started_from, **({"commit": commit} if now != started_from else {})}
+            return earlier + [model] + stages[::-1]
         ckpt = torch.load(path, weights_only=True)
 
 

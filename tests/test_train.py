@@ -387,3 +387,23 @@ def test_the_global_context_ablation_trains_exports_and_runs_on_both_backends(ph
     assert np.abs(ab[0] - ab[1]).max() < 0.1
     with pytest.raises(SystemExit, match=r"with global context\); this run asks for width 8 \(relu, no global"):
         train(tiny_config(photo_dir, tmp_path / "again", init=str(shipped)))
+
+
+def test_a_replaced_start_model_keeps_its_earlier_stages_from_git(photo_dir, tmp_path):
+    """Natural replaced by a run that started from it: the old card is read from the commit that added
+    the old weights, so the new card still counts the whole training."""
+    weights = tmp_path / "weights"
+    train(tiny_config(photo_dir, tmp_path / "first", steps=4, lam=1.0))
+    shipped = export_run(tmp_path / "first", "first", weights)
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "weights"], check=True)
+    subprocess.run(git + ["commit", "-qm", "first"], check=True)
+    commit = subprocess.run(git + ["rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    train(tiny_config(photo_dir, tmp_path / "tuned", steps=2, lam=1.0, init=str(shipped)))
+    export_run(tmp_path / "tuned", "first", weights)  # replaces the weights it started from
+    subprocess.run(git + ["commit", "-qam", "replaced"], check=True)
+    card = json.loads(export_run(tmp_path / "tuned", "again", weights).with_suffix(".json").read_text())
+    stages = card["training"]["stages"]
+    assert [s.get("steps") for s in stages] == [4, None, 2] and stages[1]["commit"] == commit
+    assert card["training"]["total_steps"] == 6
