@@ -76,7 +76,9 @@ def lineage(ckpt: dict, path) -> list:
             # cards from before stages counted crops: their stages all ran at the card's batch size
             earlier = [{**st, "crops": st["steps"] * card["batch"]} if "steps" in st and "crops" not in st
                        and "batch" in card else st for st in card.get("stages", [])]
-            model = {"model": str(path), "git_blob": started_from, **({"commit": commit} if now != started_from else {})}
+            model = {"model": str(path), "git_blob": started_from}
+            if now != started_from:
+                model["commit"] = commit
             return earlier + [model] + stages[::-1]
         ckpt = torch.load(path, weights_only=True)
 
