@@ -66,19 +66,18 @@ def lineage(ckpt: dict, path) -> list:
         if Path(path).suffix == ".safetensors":  # a shipped model: its card holds the earlier stages
             now = git_blob_id(path)
             started_from = cfg.get("init_git_blob") or now  # runs from before the id was kept: as it is now
+            model = {"model": str(path), "git_blob": started_from}
             if now == started_from:
-                card = read_card(path).get("training", {})
+                card = read_card(path)
             else:  # replaced since: today's card tells of other weights; git's history holds the old one
                 card, commit = card_in_git_history(path, started_from)
                 if card is None:
-                    return [{"model": str(path), "git_blob": started_from, "replaced": True}] + stages[::-1]
-                card = card.get("training", {})
+                    return [{**model, "replaced": True}] + stages[::-1]
+                model["commit"] = commit
+            card = card.get("training", {})
             # cards from before stages counted crops: their stages all ran at the card's batch size
             earlier = [{**st, "crops": st["steps"] * card["batch"]} if "steps" in st and "crops" not in st
                        and "batch" in card else st for st in card.get("stages", [])]
-            model = {"model": str(path), "git_blob": started_from}
-            if now != started_from:
-                model["commit"] = commit
             return earlier + [model] + stages[::-1]
         ckpt = torch.load(path, weights_only=True)
 
