@@ -70,6 +70,15 @@ class UNet(nn.Module):
             x = torch.cat([block(x), skips.pop()], dim=1)
         return self.head(x)
 
+    def start_context_near_zero(self) -> None:
+        """Scale the context branch down to 1 % of its random start, so that a network trained without it
+        starts from what it computed (the branch adds about nothing), yet gets gradients (at exactly zero
+        the ReLU would pass none)."""
+        with torch.no_grad():
+            linear = self.context[0]
+            linear.weight.mul_(0.01)
+            linear.bias.zero_()
+
     def n_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
 

@@ -9,6 +9,7 @@ without a second pass over the pixels) and which folder each photo came from (pe
 Entries live in $COLORIZER_CACHE or ~/.cache/landscape-colorizer/photos; cache="" keeps the photos in
 memory only (tests, one-off runs).
 """
+import contextlib
 import hashlib
 import json
 import os
@@ -109,17 +110,18 @@ def build(files_by_root: list, max_side: int, progress: bool) -> PhotoSet:
 
 
 def save(photos: PhotoSet, entry: Path) -> None:
-    """Pixels, histograms and index, each written under a temporary name and renamed: a run killed while
-    building leaves no entry that looks complete (the index, renamed last, marks it so)."""
+    """Pixels, histograms and index, each written under a temporary name of this process and renamed: a run
+    killed while building leaves no entry that looks complete (the index, renamed last, marks it so), and
+    two runs saving at once never write into one file (a run that has the entry mapped keeps its copy)."""
     entry.parent.mkdir(parents=True, exist_ok=True)
     for suffix, write in ((".u8", photos.pixels.tofile), (".counts.npy", lambda f: np.save(f, photos.cell_counts))):
-        tmp = entry.with_name(entry.name + suffix + ".tmp")
+        tmp = entry.with_name(f"{entry.name}{suffix}.{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
             write(f)
         os.replace(tmp, entry.with_name(entry.name + suffix))
     index = {"version": VERSION, "roots": photos.roots, "names": photos.names, "shapes": photos.shapes.tolist(),
              "folder": photos.folder.tolist()}
-    tmp = entry.with_name(entry.name + ".json.tmp")
+    tmp = entry.with_name(f"{entry.name}.json.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(index))
     os.replace(tmp, entry.with_name(entry.name + ".json"))
 
@@ -143,15 +145,35 @@ def load_photo_set(roots, max_side: int, cache=None, progress=True) -> PhotoSet:
     if cache == "":
         return build(files_by_root, max_side, progress)
     entry = Path(cache or default_cache_dir()) / fingerprint(files_by_root, max_side)
-    if entry.with_name(entry.name + ".json").exists():
+    with building_lock(entry):  # runs started together: one decodes, the others wait and open its entry
+        if entry.with_name(entry.name + ".json").exists():
+            try:
+                return open_entry(entry)
+            except (OSError, ValueError, KeyError) as e:
+                print(f"photo cache {entry}: unreadable ({e}); building it again", file=sys.stderr)
+        photos = build(files_by_root, max_side, progress)
         try:
+            save(photos, entry)
             return open_entry(entry)
-        except (OSError, ValueError, KeyError) as e:
-            print(f"photo cache {entry}: unreadable ({e}); building it again", file=sys.stderr)
-    photos = build(files_by_root, max_side, progress)
+        except OSError as e:  # a full disk or a read-only home: train from memory
+            print(f"photo cache {entry}: not written ({e}); photos kept in memory", file=sys.stderr)
+            return photos
+
+
+@contextlib.contextmanager
+def building_lock(entry: Path):
+    """An exclusive lock on the entry's .lock file (fcntl, so POSIX only; elsewhere, or where the folder
+    cannot be written, none: save() alone keeps concurrent writers apart)."""
     try:
-        save(photos, entry)
-        return open_entry(entry)
-    except OSError as e:  # a full disk or a read-only home: train from memory
-        print(f"photo cache {entry}: not written ({e}); photos kept in memory", file=sys.stderr)
-        return photos
+        import fcntl
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        f = open(entry.with_name(entry.name + ".lock"), "w")
+    except (ImportError, OSError):
+        yield
+        return
+    with f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)

@@ -102,7 +102,9 @@ def load_init(path: str, cfg: TrainConfig) -> dict:
     def describe(c):  # a UNetConfig or the TrainConfig: both have the architecture's three settings
         return f"width {c.width} ({c.activation}, {'with' if c.global_context else 'no'} global context)"
     arch = model.config
-    if (arch.width, arch.activation, arch.global_context) != (cfg.width, cfg.activation, cfg.global_context):
+    # a model without the context branch may start one (add_context_branch); the other way round would drop weights
+    grafted = cfg.global_context and not arch.global_context
+    if (arch.width, arch.activation, arch.global_context or grafted) != (cfg.width, cfg.activation, cfg.global_context):
         raise SystemExit(f"--init: {path} has {describe(arch)}; this run asks for {describe(cfg)} "
                          f"(give --width, --activation, --global-context)")
     return {"model": model.state_dict(), "bins": bins.to_dict()}
@@ -287,7 +289,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     model = UNet(UNetConfig(n_classes=bins.Q, width=cfg.width, activation=cfg.activation,
                             global_context=cfg.global_context)).to(device)
     if source:
-        model.load_state_dict(source["model"])
+        missing, unexpected = model.load_state_dict(source["model"], strict=False)
+        if unexpected or any(not k.startswith("context.") for k in missing):
+            raise SystemExit(f"{cfg.init or run}: weights do not fit this network "
+                             f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+        if missing:  # --global-context on a model trained without it
+            model.start_context_near_zero()
+            print(f"--init: the global-context branch starts near zero on {cfg.init}'s weights", flush=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, elapsed, best = 0, 0.0, float("inf")
     if ckpt:

@@ -389,6 +389,29 @@ def test_the_global_context_ablation_trains_exports_and_runs_on_both_backends(ph
         train(tiny_config(photo_dir, tmp_path / "again", init=str(shipped)))
 
 
+def test_the_context_branch_grafts_onto_a_model_trained_without_it(photo_dir, tmp_path):
+    """The ablation as a fine-tune: --global-context --init on a plain model starts from what that model
+    computes and then trains the branch."""
+    from colorizer.model import UNet, UNetConfig
+    train(tiny_config(photo_dir, tmp_path / "plain", steps=3))
+    plain = torch.load(tmp_path / "plain" / "ckpt.pt", weights_only=True)
+    net = UNet(UNetConfig(n_classes=len(plain["bins"]["cells"]), width=8, activation="relu", global_context=True))
+    missing, _ = net.load_state_dict(plain["model"], strict=False)
+    assert missing and all(k.startswith("context.") for k in missing)
+    net.start_context_near_zero()
+    before = UNet(UNetConfig(n_classes=net.config.n_classes, width=8, activation="relu"))
+    before.load_state_dict(plain["model"])
+    L = torch.randn(2, 1, 32, 48)
+    with torch.no_grad():
+        out, ref = net.eval()(L), before.eval()(L)
+    assert (out - ref).abs().max() < 0.05 * ref.abs().max()
+    train(tiny_config(photo_dir, tmp_path / "ctx", steps=4, global_context=True, init=str(tmp_path / "plain" / "ckpt.pt")))
+    tuned = torch.load(tmp_path / "ctx" / "ckpt.pt", weights_only=True)["model"]
+    assert tuned["context.0.weight"].abs().max() > 0
+    shipped = export_run(tmp_path / "ctx", "ctx", tmp_path / "weights")
+    assert json.loads(shipped.with_suffix(".json").read_text())["architecture"]["global_context"] is True
+
+
 def test_a_replaced_start_model_keeps_its_earlier_stages_from_git(photo_dir, tmp_path):
     """Natural replaced by a run that started from it: the old card is read from the commit that added
     the old weights, so the new card still counts the whole training."""

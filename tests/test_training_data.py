@@ -58,6 +58,33 @@ def test_cache_holds_the_photos_as_decoded_and_is_rebuilt_when_a_folder_changes(
     assert len(list(cache.glob("*.json"))) == 2
 
 
+def test_runs_started_together_decode_the_photos_once(two_folders, tmp_path):
+    """A second run that starts while the first builds the entry waits for it and opens it (two writers
+    once cut each other's file short: "cannot reshape array of size 0")."""
+    import subprocess
+    import sys
+    from colorizer.images import find_images
+    from colorizer.photo_cache import building_lock, fingerprint
+    colour, grey = two_folders
+    cache = tmp_path / "cache"
+    entry = cache / fingerprint([(str(r), find_images([r])) for r in (colour, grey)], 128)
+    load = ("import sys; from colorizer.photo_cache import load_photo_set; "
+            "p = load_photo_set(sys.argv[1:3], 128, cache=sys.argv[3]); print(len(p), int(p.pixels.sum()))")
+    with building_lock(entry):  # as if another run were decoding
+        proc = subprocess.Popen([sys.executable, "-c", load, str(colour), str(grey), str(cache)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        assert proc.poll() is None, proc.communicate()  # waiting for the lock
+        built = load_photo_set([colour, grey], 128, cache="")
+        from colorizer.photo_cache import save
+        save(built, entry)
+        saved = entry.with_name(entry.name + ".u8").stat().st_ino
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert entry.with_name(entry.name + ".u8").stat().st_ino == saved  # opened the entry, did not build it again
+    assert out.split() == ["10", str(int(built.pixels.sum()))]
+
+
 def test_an_unreadable_photo_is_skipped_with_its_name(two_folders, tmp_path, capsys):
     colour, grey = two_folders
     (grey / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
