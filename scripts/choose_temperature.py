@@ -1,8 +1,9 @@
 """Pick each model's default temperature from `colorizer evaluate --json` on one or more validation folders.
 
 Rule: the T with the highest class-rebalanced AuC among those whose PSNR stays within --psnr-margin dB
-of the gray baseline and whose colourfulness ratio reaches --min-colourfulness (where a model's card
-lambda is below 1, i.e. a rebalanced, vivid model). With several folders a T must meet the constraints
+of the gray baseline (0.5: issue 13's floor) and whose colourfulness ratio lies between
+--min-colourfulness and --max-colourfulness (only where a model's card lambda is below 1, i.e. a
+rebalanced, vivid model; 1.2 is issue 13's ceiling for Vivid: more is overshoot). With several folders a T must meet the constraints
 on every folder, and the score is the mean over the folders of its rebalanced AuC above gray's, so a T
 that wins on one folder only does not win. If no T meets the constraints, the one with the highest
 PSNR (above gray, averaged likewise) is taken and said so. Models are matched across the files by their
@@ -16,7 +17,7 @@ import argparse
 import json
 
 
-def choose(runs: list, psnr_margin: float, min_colourfulness: float):
+def choose(runs: list, psnr_margin: float, min_colourfulness: float, max_colourfulness: float = float("inf")):
     """runs: one (model, baseline) pair per folder, for the same model. Returns (temperature, {folder index:
     result at that T}, whether the constraints were met)."""
     by_t = [{r["temperature"]: r for r in model["results"]} for model, _ in runs]
@@ -25,7 +26,7 @@ def choose(runs: list, psnr_margin: float, min_colourfulness: float):
     lam = 1.0 if lam is None else lam
 
     def ok(r, base):
-        vivid_ok = lam >= 1.0 or r["colourfulness_ratio"] >= min_colourfulness
+        vivid_ok = lam >= 1.0 or min_colourfulness <= r["colourfulness_ratio"] <= max_colourfulness
         return r["psnr"] >= base["psnr"] - psnr_margin and vivid_ok
 
     def mean_gain(t, key):
@@ -42,8 +43,9 @@ def choose(runs: list, psnr_margin: float, min_colourfulness: float):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("json", nargs="+", help="colorizer evaluate --json files, one per validation folder")
-    p.add_argument("--psnr-margin", type=float, default=1.0, help="dB below the gray baseline allowed")
+    p.add_argument("--psnr-margin", type=float, default=0.5, help="dB below the gray baseline allowed")
     p.add_argument("--min-colourfulness", type=float, default=0.6, help="for models with lambda < 1")
+    p.add_argument("--max-colourfulness", type=float, default=1.2, help="for models with lambda < 1")
     a = p.parse_args()
     evals = [json.loads(open(f).read()) for f in a.json]
     for f, ev in zip(a.json, evals):
@@ -59,7 +61,7 @@ def main():
         if any(m is None for m, _ in runs):
             print(f"{label}: not in every file, skipped")
             continue
-        t, results, met = choose(runs, a.psnr_margin, a.min_colourfulness)
+        t, results, met = choose(runs, a.psnr_margin, a.min_colourfulness, a.max_colourfulness)
         note = "" if met else "  (no T met the constraints: highest PSNR taken)"
         print(f"{label}: T = {t:g}{note}")
         for f, r in zip(a.json, results):

@@ -33,6 +33,14 @@ def test_rebalanced_model_needs_colour_and_falls_back_to_psnr():
     assert (t, met) == (0.6, False)  # neither T is colourful enough: the higher PSNR
 
 
+def test_rebalanced_model_that_overshoots_the_colour_is_out():
+    m = model("vivid", 0.5, result(0.3, 21.0, 72.0, colourful=1.25), result(0.5, 21.1, 71.5, colourful=1.1))
+    t, _, met = choose_temperature.choose([(m, GRAY)], 1.0, 0.6, 1.2)
+    assert (t, met) == (0.5, True)
+    t, _, _ = choose_temperature.choose([(m, GRAY)], 1.0, 0.6)  # no ceiling
+    assert t == 0.3
+
+
 def test_two_folders_a_win_on_one_folder_only_does_not_win():
     # on folder 1 T = 1 is best by 0.2; on folder 2 it is worse by 2: the mean gain picks 0.8
     a = model("natural", 1.0, result(0.8, 21.0, 71.0), result(1.0, 20.8, 71.2))
