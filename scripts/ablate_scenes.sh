@@ -55,7 +55,8 @@ for step in ${@:-train eval}; do
   case $step in
     train) mkdir -p "$A"
            for pair in "${pairs[@]}"; do
-             for name in $pair; do one "$name" > "$A/$name.log" 2>&1 & done
+             # appended, so that a finished run skipped on a later call keeps its log
+             for name in $pair; do one "$name" >> "$A/$name.log" 2>&1 & done
              wait
            done ;;
     eval)  models=()
