@@ -14,6 +14,7 @@
 # (`--resume --steps 3000`); this script gives the 3000 from the start.
 #   DATA=../shared/photos RUNS=/work/runs scripts/train_models.sh          (session 5's lineage)
 #   DATA=../shared/photos RUNS=/work/runs SCENES=1 scripts/train_models.sh (and the scene-set run)
+#   DATA=../shared/photos RUNS=/work/runs SCENES=2 scripts/train_models.sh (session 12's cosine of its end)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${DATA:-../shared/photos}"
@@ -26,7 +27,7 @@ stage() {  # stage RUN_DIR ARGS...: start the run, or resume it if it has a chec
   if [ -f "$run/ckpt.pt" ]; then $py -m colorizer train --run "$run" --resume; else $py -m colorizer train --run "$run" "$@"; fi
 }
 
-if [ "${SCENES:-0}" != 1 ]; then
+if [ "${SCENES:-0}" = 0 ]; then
   stage "$RUNS/base" "${common[@]}" --steps 1700 --lambda 1 --lr 2e-3 --threads 2
   stage "$RUNS/base2" "${common[@]}" --steps 2400 --lambda 1 --lr 1e-3 --warmup 50 --threads 2 --init "$RUNS/base/best.pt"
   stage "$RUNS/natural-soft" "${common[@]}" --soft --steps 1000 --lambda 1 --lr 5e-4 --warmup 30 --threads 2 \
@@ -83,5 +84,33 @@ if [ "${SCENES:-0}" = 1 ]; then
   for m in balanced:Balanced vivid:Vivid; do
     $py -m colorizer export "$RUNS/${m%%:*}-scenes" --name "${m%%:*}" --title "${m##*:}" --temperature 1 \
       --checkpoint ckpt.pt --weights-dir "$RUNS/candidates"
+  done
+fi
+
+# Session 12: one more cosine of the shared run's end (weights/natural.safetensors at commit 1f0d576),
+# the global-context branch grafted on at near zero (the best PSNR of the ablations on both val
+# folders), 6,500 steps (104,000 crops) at a peak lr of 5e-4; then the same two fine-tunes of its end.
+if [ "${SCENES:-0}" = 2 ]; then
+  R="$RUNS/cosine"
+  stage "$R/natural" "${scenes[@]}" --global-context --soft --lambda 1 --steps 6500 --lr 5e-4 --warmup 100 \
+    --val-every 500 --threads 2 --init "${COSINE_INIT:-weights/natural.safetensors}"
+  finished "$R/natural" || { echo "cosine run stopped before its last step: run this again to resume"; exit 1; }
+  [ -f "$R/natural/final.pt" ] || cp "$R/natural/ckpt.pt" "$R/natural/final.pt"
+  tune=("${scenes[@]}" --global-context --soft --prior data --steps "${TUNE_STEPS:-600}" --lr 3e-4 --warmup 50
+        --init "$R/natural/final.pt" --threads 1)
+  OMP_NUM_THREADS=1 stage "$R/balanced" "${tune[@]}" --lambda 0.8 &
+  OMP_NUM_THREADS=1 stage "$R/vivid" "${tune[@]}" --lambda 0.5 &
+  wait
+  # two Vivid variants of the same end (docs/models.md; the options given last win)
+  OMP_NUM_THREADS=1 stage "$R/vivid-l035" "${tune[@]}" --lambda 0.35 &
+  OMP_NUM_THREADS=1 stage "$R/vivid-bias2" "${tune[@]}" --lambda 0.5 --chroma-bias 2 &
+  wait
+  for run in balanced vivid vivid-l035 vivid-bias2; do
+    finished "$R/$run" || { echo "$run stopped before its last step: run this again to resume"; exit 1; }
+  done
+  mkdir -p "$R/candidates"
+  for m in natural:Natural balanced:Balanced vivid:Vivid vivid-l035:vivid-l035 vivid-bias2:vivid-bias2; do
+    $py -m colorizer export "$R/${m%%:*}" --name "${m%%:*}" --title "${m##*:}" --temperature 1 \
+      --checkpoint ckpt.pt --weights-dir "$R/candidates"
   done
 fi
