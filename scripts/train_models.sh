@@ -105,11 +105,15 @@ if [ "${SCENES:-0}" = 2 ]; then
   OMP_NUM_THREADS=1 stage "$R/vivid-l035" "${tune[@]}" --lambda 0.35 &
   OMP_NUM_THREADS=1 stage "$R/vivid-bias2" "${tune[@]}" --lambda 0.5 --chroma-bias 2 &
   wait
-  for run in balanced vivid vivid-l035 vivid-bias2; do
+  # and the shipped Vivid's own fine-tune (no context branch) with chroma bias 2, alone at 2 threads
+  stage "$R/vivid-old-bias2" "${scenes[@]}" --soft --prior data --steps "${TUNE_STEPS:-600}" --lr 3e-4 --warmup 50 \
+    --init weights/natural.safetensors --threads 2 --lambda 0.5 --chroma-bias 2
+  for run in balanced vivid vivid-l035 vivid-bias2 vivid-old-bias2; do
     finished "$R/$run" || { echo "$run stopped before its last step: run this again to resume"; exit 1; }
   done
   mkdir -p "$R/candidates"
-  for m in natural:Natural balanced:Balanced vivid:Vivid vivid-l035:vivid-l035 vivid-bias2:vivid-bias2; do
+  for m in natural:Natural balanced:Balanced vivid:Vivid vivid-l035:vivid-l035 vivid-bias2:vivid-bias2 \
+           vivid-old-bias2:vivid-old-bias2; do
     $py -m colorizer export "$R/${m%%:*}" --name "${m%%:*}" --title "${m##*:}" --temperature 1 \
       --checkpoint ckpt.pt --weights-dir "$R/candidates"
   done
