@@ -5,9 +5,10 @@ of the gray baseline (0.5: issue 13's floor) and whose colourfulness ratio lies 
 --min-colourfulness and --max-colourfulness (only where a model's card lambda is below 1, i.e. a
 rebalanced, vivid model; 1.2 is issue 13's ceiling for Vivid: more is overshoot). With several folders
 a T must meet the constraints on every folder, and the score is the mean over the folders of its
-rebalanced AuC above gray's, so a T that wins on one folder only does not win. If no T meets the constraints, the one with the highest
-PSNR (above gray, averaged likewise) is taken and said so. Models are matched across the files by their
-evaluation label (the card's id; `#2` and on for a second model of the same id).
+rebalanced AuC above gray's, so a T that wins on one folder only does not win. If no T meets the
+constraints, the one with the highest PSNR (above gray, averaged likewise) is taken and said so.
+Models are matched across the files by their evaluation label (the card's id; `#2` and on for a
+second model of the same id).
 
     colorizer evaluate ../shared/photos/val --model natural --temperature 0.5 0.6 0.8 1 --json val.json
     colorizer evaluate ../shared/photos/val-scenes --model natural --temperature 0.5 0.6 0.8 1 --json scenes.json

@@ -89,7 +89,9 @@ fi
 
 # Session 12: one more cosine of the shared run's end (weights/natural.safetensors at commit 1f0d576),
 # the global-context branch grafted on at near zero (the best PSNR of the ablations on both val
-# folders), 6,500 steps (104,000 crops) at a peak lr of 5e-4; then the same two fine-tunes of its end.
+# folders), 6,500 steps (104,000 crops) at a peak lr of 5e-4; then the same two fine-tunes of its end,
+# two Vivid variants of it, and the shipped Vivid's fine-tune with chroma bias 2. None shipped
+# (docs/models.md); the candidates go to $RUNS/cosine/candidates.
 if [ "${SCENES:-0}" = 2 ]; then
   R="$RUNS/cosine"
   stage "$R/natural" "${scenes[@]}" --global-context --soft --lambda 1 --steps 6500 --lr 5e-4 --warmup 100 \
