@@ -1,4 +1,4 @@
-"""The `colorizer` command: train, export, colorize, evaluate, figures."""
+"""The `colorizer` command: train, export, soup, colorize, evaluate, figures."""
 import argparse
 import sys
 
@@ -35,6 +35,16 @@ def cmd_train(a):
 def cmd_export(a):
     from .export import export_run
     path = export_run(a.run_dir, a.name, a.weights_dir, a.title, a.description, a.temperature, a.checkpoint)
+    print(f"wrote {path} and {path.with_suffix('.json')}")
+
+
+def cmd_soup(a):
+    from .soup import soup
+    from .weights import ModelError
+    try:
+        path = soup(a.first, a.second, a.alpha, a.name, a.weights_dir, a.title, a.description, a.temperature)
+    except ModelError as e:
+        sys.exit(f"colorizer: {e}")
     print(f"wrote {path} and {path.with_suffix('.json')}")
 
 
@@ -172,6 +182,18 @@ def main(argv=None):
     e.add_argument("--temperature", type=float, help="default temperature of the annealed mean")
     e.add_argument("--checkpoint", default="best.pt")
     e.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("soup", help="average two models of one lineage into a new model (fp16 + card)")
+    s.add_argument("first", help="a model name or .safetensors path")
+    s.add_argument("second", help="a model name or .safetensors path")
+    s.add_argument("--alpha", type=float, required=True, help="the second model's share, 0..1")
+    s.add_argument("--name", required=True, help="file name of the new model (weights/NAME.safetensors)")
+    s.add_argument("--weights-dir", default="weights")
+    s.add_argument("--title", help="name shown to users (default: NAME)")
+    s.add_argument("--description", default="", help="one line for the model dropdown's tooltip "
+                   "(default: the first model's)")
+    s.add_argument("--temperature", type=float, help="default temperature (default: the first model's)")
+    s.set_defaults(func=cmd_soup)
 
     c = sub.add_parser("colorize", help="colorize files and folders")
     c.add_argument("paths", nargs="+")
