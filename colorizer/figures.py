@@ -25,7 +25,8 @@ from .weights import read_card, resolve
 LAMBDAS = (0.0, 0.5, 0.8, 1.0)
 AB_EXTENT = (AB_MIN, AB_MAX, AB_MIN, AB_MAX)  # imshow extent: x = b, y = a, in Lab units
 VAL_UNITS = {"val_loss": "cross-entropy", "val_psnr": "PSNR (dB)", "val_ab_err": "ab error (Lab units)",
-             "val_auc": "AuC (%)", "val_auc_rebal": "rebalanced AuC (%)"}
+             "val_auc": "AuC (%)", "val_auc_rebal": "rebalanced AuC (%)",
+             "val_colourfulness": "colourfulness / truth"}
 
 
 def _figure(width: float, height: float):

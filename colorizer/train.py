@@ -232,23 +232,29 @@ class StopFlag:
 @torch.inference_mode()
 def validate(model, items, bins, class_weights, cfg) -> dict:
     # imported here: skimage.metrics pulls in scipy.stats, a second of start-up for every process
-    from .metrics import ab_error, auc, psnr, rebalancing_pixel_weights
+    from .metrics import ab_error, auc, colourfulness, colourfulness_ratio, psnr, rebalancing_pixel_weights
     model.eval()
     centres = torch.from_numpy(bins.centres)
-    losses, psnrs, errs, truths = [], [], [], []
+    losses, psnrs, errs, truths, colour_pred, colour_true = [], [], [], [], [], []
     for L, ab, target in items:
         logits = model(L[None])
         losses.append(rebalanced_cross_entropy(logits, target[None], class_weights).item())
         pred_ab = annealed_mean(logits, centres, cfg.val_temperature)[0].permute(1, 2, 0).numpy()
         true_ab = ab.permute(1, 2, 0).numpy()
         Lp = ((L[0].numpy() + 1) * 50)[..., None]
-        psnrs.append(psnr(lab_to_rgb(np.concatenate([Lp, pred_ab], 2)), lab_to_rgb(np.concatenate([Lp, true_ab], 2))))
+        rgb_pred, rgb_true = (lab_to_rgb(np.concatenate([Lp, x], 2)) for x in (pred_ab, true_ab))
+        psnrs.append(psnr(rgb_pred, rgb_true))
+        colour_pred.append(colourfulness(rgb_pred))
+        colour_true.append(colourfulness(rgb_true))
         errs.append(ab_error(pred_ab, true_ab).ravel())
         truths.append(true_ab.reshape(-1, 2))
     model.train()
     e, t = np.concatenate(errs), np.concatenate(truths)
+    # colourfulness beside the error figures: a longer run on greyer photos can gain PSNR while its colour
+    # drains (session 12's second cosine), which the error figures alone hide
     return {"val_loss": float(np.mean(losses)), "val_psnr": float(np.mean(psnrs)),
-            "val_ab_err": float(e.mean()), "val_auc": auc(e), "val_auc_rebal": auc(e, rebalancing_pixel_weights(t))}
+            "val_ab_err": float(e.mean()), "val_auc": auc(e), "val_auc_rebal": auc(e, rebalancing_pixel_weights(t)),
+            "val_colourfulness": colourfulness_ratio(colour_pred, colour_true)}
 
 
 def train(cfg: TrainConfig, resume: bool = False) -> Path:
@@ -348,10 +354,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     if master and resume and log_path.exists():
         keep_metrics_until(log_path, step)
     new_log = not log_path.exists()
-    log = open(log_path, "a", newline="") if master else None
     columns = ["step", "elapsed_s", "lr", "loss", "crops_per_s", "val_loss", "val_psnr", "val_ab_err", "val_auc",
-               "val_auc_rebal"]
-    writer = csv.DictWriter(log, columns) if master else None
+               "val_auc_rebal", "val_colourfulness"]
+    if master and not new_log:  # a run begun before a column was added goes on with the columns it has
+        with open(log_path, newline="") as f:
+            columns = next(csv.reader(f), None) or columns
+    log = open(log_path, "a", newline="") if master else None
+    writer = csv.DictWriter(log, columns, extrasaction="ignore") if master else None
     if master and new_log:
         writer.writeheader()
 

@@ -57,8 +57,9 @@ def test_training_reduces_the_loss_and_keeps_the_best_checkpoint(photo_dir, val_
     assert all(float(r["crops_per_s"]) > 0 for r in rows)
     elapsed = [float(r["elapsed_s"]) for r in rows]
     assert elapsed == sorted(elapsed)
-    for key in ("val_psnr", "val_auc", "val_auc_rebal", "val_ab_err"):
+    for key in ("val_psnr", "val_auc", "val_auc_rebal", "val_ab_err", "val_colourfulness"):
         assert np.isfinite(float(rows[-1][key]))
+    assert 0 <= float(rows[-1]["val_colourfulness"]) < 3  # of the truth's
     # the export takes the best checkpoint and its validation row
     export_run(run, "best", tmp_path / "weights")
     card = json.loads((tmp_path / "weights" / "best.json").read_text())
@@ -157,6 +158,23 @@ def test_resume_continues_exactly(photo_dir, tmp_path, monkeypatch, augment):
     assert [r["step"] for r in rows_b] == [str(s) for s in range(1, steps + 1)]
     assert [(r["loss"], r["lr"]) for r in rows_a] == [(r["loss"], r["lr"]) for r in rows_b]
     assert (split / "metrics.csv").read_text().count("step,") == 1
+
+
+def test_a_run_logged_before_a_column_was_added_resumes_with_its_own_columns(photo_dir, val_dir, tmp_path):
+    run = tmp_path / "run"
+    train(tiny_config(photo_dir, run, steps=2, val=str(val_dir), val_every=2, val_side=64))
+    with open(run / "metrics.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    old = [r[:-1] for r in rows]  # as logged before val_colourfulness existed
+    assert old[0][-1] == "val_auc_rebal"
+    with open(run / "metrics.csv", "w", newline="") as f:
+        csv.writer(f).writerows(old)
+    train(config_from_args({"run": str(run), "steps": 4}, resume=True), resume=True)
+    with open(run / "metrics.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == old[0] and [r[0] for r in rows[1:]] == ["1", "2", "3", "4"]
+    assert all(len(r) == len(old[0]) for r in rows)
+    assert rows[-1][old[0].index("val_auc_rebal")]  # step 4 validated, without the new column
 
 
 def test_resume_with_more_steps_replaces_saved_epochs(photo_dir, tmp_path):
