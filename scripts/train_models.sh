@@ -15,6 +15,7 @@
 #   DATA=../shared/photos RUNS=/work/runs scripts/train_models.sh          (session 5's lineage)
 #   DATA=../shared/photos RUNS=/work/runs SCENES=1 scripts/train_models.sh (and the scene-set run)
 #   DATA=../shared/photos RUNS=/work/runs SCENES=2 scripts/train_models.sh (session 12's cosine of its end)
+#   DATA=../shared/photos RUNS=/work/runs SCENES=3 scripts/train_models.sh (session 14: the same, chroma bias 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${DATA:-../shared/photos}"
@@ -87,22 +88,38 @@ if [ "${SCENES:-0}" = 1 ]; then
   done
 fi
 
-# Session 12: one more cosine of the shared run's end (weights/natural.safetensors at commit 1f0d576),
+# Session 12 on: one more cosine of the shared run's end (weights/natural.safetensors at commit 1f0d576),
 # the global-context branch grafted on at near zero (the best PSNR of the ablations on both val
-# folders), 6,500 steps (104,000 crops) at a peak lr of 5e-4; then the same two fine-tunes of its end,
-# two Vivid variants of it, and the shipped Vivid's fine-tune with chroma bias 2. None shipped
-# (docs/models.md); the candidates go to $RUNS/cosine/candidates.
-if [ "${SCENES:-0}" = 2 ]; then
-  R="$RUNS/cosine"
-  stage "$R/natural" "${scenes[@]}" --global-context --soft --lambda 1 --steps 6500 --lr 5e-4 --warmup 100 \
+# folders), 6,500 steps (104,000 crops) at a peak lr of 5e-4; then the same two fine-tunes of its end.
+cosine() {  # cosine RUN_DIR [SAMPLING OPTIONS...]: the cosine, then Balanced and Vivid fine-tunes of its end
+  local R=$1; shift
+  stage "$R/natural" "${scenes[@]}" "$@" --global-context --soft --lambda 1 --steps 6500 --lr 5e-4 --warmup 100 \
     --val-every 500 --threads 2 --init "${COSINE_INIT:-weights/natural.safetensors}"
   finished "$R/natural" || { echo "cosine run stopped before its last step: run this again to resume"; exit 1; }
   [ -f "$R/natural/final.pt" ] || cp "$R/natural/ckpt.pt" "$R/natural/final.pt"
-  tune=("${scenes[@]}" --global-context --soft --prior data --steps "${TUNE_STEPS:-600}" --lr 3e-4 --warmup 50
+  # tune is left set: SCENES=2 runs two more variants with it
+  tune=("${scenes[@]}" "$@" --global-context --soft --prior data --steps "${TUNE_STEPS:-600}" --lr 3e-4 --warmup 50
         --init "$R/natural/final.pt" --threads 1)
   OMP_NUM_THREADS=1 stage "$R/balanced" "${tune[@]}" --lambda 0.8 &
   OMP_NUM_THREADS=1 stage "$R/vivid" "${tune[@]}" --lambda 0.5 &
   wait
+}
+candidates() {  # candidates RUN_DIR RUN:TITLE...: export each run's last checkpoint to RUN_DIR/candidates
+  local R=$1; shift
+  for m in "$@"; do
+    finished "$R/${m%%:*}" || { echo "${m%%:*} stopped before its last step: run this again to resume"; exit 1; }
+  done
+  mkdir -p "$R/candidates"
+  for m in "$@"; do
+    $py -m colorizer export "$R/${m%%:*}" --name "${m%%:*}" --title "${m##*:}" --temperature 1 \
+      --checkpoint ckpt.pt --weights-dir "$R/candidates"
+  done
+}
+# Session 12 (none shipped, docs/models.md): the cosine, two Vivid variants of its end, and the shipped
+# Vivid's fine-tune with chroma bias 2; candidates in $RUNS/cosine/candidates.
+if [ "${SCENES:-0}" = 2 ]; then
+  R="$RUNS/cosine"
+  cosine "$R"
   # two Vivid variants of the same end (docs/models.md; the options given last win)
   OMP_NUM_THREADS=1 stage "$R/vivid-l035" "${tune[@]}" --lambda 0.35 &
   OMP_NUM_THREADS=1 stage "$R/vivid-bias2" "${tune[@]}" --lambda 0.5 --chroma-bias 2 &
@@ -110,13 +127,14 @@ if [ "${SCENES:-0}" = 2 ]; then
   # and the shipped Vivid's own fine-tune (no context branch) with chroma bias 2, alone at 2 threads
   stage "$R/vivid-old-bias2" "${scenes[@]}" --soft --prior data --steps "${TUNE_STEPS:-600}" --lr 3e-4 --warmup 50 \
     --init weights/natural.safetensors --threads 2 --lambda 0.5 --chroma-bias 2
-  for run in balanced vivid vivid-l035 vivid-bias2 vivid-old-bias2; do
-    finished "$R/$run" || { echo "$run stopped before its last step: run this again to resume"; exit 1; }
-  done
-  mkdir -p "$R/candidates"
-  for m in natural:Natural balanced:Balanced vivid:Vivid vivid-l035:vivid-l035 vivid-bias2:vivid-bias2 \
-           vivid-old-bias2:vivid-old-bias2; do
-    $py -m colorizer export "$R/${m%%:*}" --name "${m%%:*}" --title "${m##*:}" --temperature 1 \
-      --checkpoint ckpt.pt --weights-dir "$R/candidates"
-  done
+  candidates "$R" natural:Natural balanced:Balanced vivid:Vivid vivid-l035:vivid-l035 vivid-bias2:vivid-bias2 \
+    vivid-old-bias2:vivid-old-bias2
+fi
+
+# Session 14: the same cosine and fine-tunes with one change, chroma bias 2 throughout (a draw as colourful
+# as val/, docs/models.md "What the draw looks like"), to keep val/'s colour as the run grows; candidates
+# in $RUNS/cosine-bias2/candidates.
+if [ "${SCENES:-0}" = 3 ]; then
+  cosine "$RUNS/cosine-bias2" --chroma-bias 2
+  candidates "$RUNS/cosine-bias2" natural:Natural balanced:Balanced vivid:Vivid
 fi
