@@ -16,6 +16,8 @@
 #   DATA=../shared/photos RUNS=/work/runs SCENES=1 scripts/train_models.sh (and the scene-set run)
 #   DATA=../shared/photos RUNS=/work/runs SCENES=2 scripts/train_models.sh (session 12's cosine of its end)
 #   DATA=../shared/photos RUNS=/work/runs SCENES=3 scripts/train_models.sh (session 14: the same, chroma bias 2)
+# SCENES=2 and 3 start from session 9's Natural: since session 14 weights/ holds soups, so give it with
+# COSINE_INIT=FILE (git show af61720:weights/natural.safetensors, and its .json beside it; docs/models.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${DATA:-../shared/photos}"
