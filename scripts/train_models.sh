@@ -16,6 +16,7 @@
 #   DATA=../shared/photos RUNS=/work/runs SCENES=1 scripts/train_models.sh (and the scene-set run)
 #   DATA=../shared/photos RUNS=/work/runs SCENES=2 scripts/train_models.sh (session 12's cosine of its end)
 #   DATA=../shared/photos RUNS=/work/runs SCENES=3 scripts/train_models.sh (session 14: the same, chroma bias 2)
+#   COSINE_STEPS=3000 DATA=../shared/photos RUNS=/work/runs SCENES=4 scripts/train_models.sh (and without the branch)
 # SCENES=2 and 3 start from session 9's Natural: since session 14 weights/ holds soups, so give it with
 # COSINE_INIT=FILE (git show af61720:weights/natural.safetensors, and its .json beside it; docs/models.md).
 set -euo pipefail
@@ -91,16 +92,15 @@ if [ "${SCENES:-0}" = 1 ]; then
 fi
 
 # Session 12 on: one more cosine of the shared run's end (weights/natural.safetensors at commit 1f0d576),
-# the global-context branch grafted on at near zero (the best PSNR of the ablations on both val
-# folders), 6,500 steps (104,000 crops) at a peak lr of 5e-4; then the same two fine-tunes of its end.
-cosine() {  # cosine RUN_DIR [SAMPLING OPTIONS...]: the cosine, then Balanced and Vivid fine-tunes of its end
+# 6,500 steps (104,000 crops) at a peak lr of 5e-4; then the same two fine-tunes of its end.
+cosine() {  # cosine RUN_DIR [OPTIONS...]: the cosine, then Balanced and Vivid fine-tunes of its end
   local R=$1; shift
-  stage "$R/natural" "${scenes[@]}" "$@" --global-context --soft --lambda 1 --steps 6500 --lr 5e-4 --warmup 100 \
+  stage "$R/natural" "${scenes[@]}" "$@" --soft --lambda 1 --steps "${COSINE_STEPS:-6500}" --lr 5e-4 --warmup 100 \
     --val-every 500 --threads 2 --init "${COSINE_INIT:-weights/natural.safetensors}"
   finished "$R/natural" || { echo "cosine run stopped before its last step: run this again to resume"; exit 1; }
   [ -f "$R/natural/final.pt" ] || cp "$R/natural/ckpt.pt" "$R/natural/final.pt"
   # tune is left set: SCENES=2 runs two more variants with it
-  tune=("${scenes[@]}" "$@" --global-context --soft --prior data --steps "${TUNE_STEPS:-600}" --lr 3e-4 --warmup 50
+  tune=("${scenes[@]}" "$@" --soft --prior data --steps "${TUNE_STEPS:-600}" --lr 3e-4 --warmup 50
         --init "$R/natural/final.pt" --threads 1)
   OMP_NUM_THREADS=1 stage "$R/balanced" "${tune[@]}" --lambda 0.8 &
   OMP_NUM_THREADS=1 stage "$R/vivid" "${tune[@]}" --lambda 0.5 &
@@ -117,11 +117,12 @@ candidates() {  # candidates RUN_DIR RUN:TITLE...: export each run's last checkp
       --checkpoint ckpt.pt --weights-dir "$R/candidates"
   done
 }
-# Session 12 (none shipped, docs/models.md): the cosine, two Vivid variants of its end, and the shipped
-# Vivid's fine-tune with chroma bias 2; candidates in $RUNS/cosine/candidates.
+# Session 12 (none shipped, docs/models.md): the cosine with the global-context branch grafted on at near
+# zero (the best PSNR of the ablations on both val folders), two Vivid variants of its end, and the
+# shipped Vivid's fine-tune with chroma bias 2; candidates in $RUNS/cosine/candidates.
 if [ "${SCENES:-0}" = 2 ]; then
   R="$RUNS/cosine"
-  cosine "$R"
+  cosine "$R" --global-context
   # two Vivid variants of the same end (docs/models.md; the options given last win)
   OMP_NUM_THREADS=1 stage "$R/vivid-l035" "${tune[@]}" --lambda 0.35 &
   OMP_NUM_THREADS=1 stage "$R/vivid-bias2" "${tune[@]}" --lambda 0.5 --chroma-bias 2 &
@@ -137,6 +138,13 @@ fi
 # as val/, docs/models.md "What the draw looks like"), to keep val/'s colour as the run grows; candidates
 # in $RUNS/cosine-bias2/candidates.
 if [ "${SCENES:-0}" = 3 ]; then
-  cosine "$RUNS/cosine-bias2" --chroma-bias 2
+  cosine "$RUNS/cosine-bias2" --global-context --chroma-bias 2
   candidates "$RUNS/cosine-bias2" natural:Natural balanced:Balanced vivid:Vivid
+fi
+
+# Session 14 too: the same without the context branch, which session 12's and 14's cosines share and
+# which the ablations tie to a lower val/ rebalanced AuC; candidates in $RUNS/cosine-plain/candidates.
+if [ "${SCENES:-0}" = 4 ]; then
+  cosine "$RUNS/cosine-plain" --chroma-bias 2
+  candidates "$RUNS/cosine-plain" natural:Natural balanced:Balanced vivid:Vivid
 fi
