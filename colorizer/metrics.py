@@ -141,13 +141,20 @@ def hue_counts(ab_pred: np.ndarray, ab_true: np.ndarray, rows_per_band: int = 25
     return counts
 
 
+def photos_with_hue(counts: np.ndarray, base: int) -> np.ndarray:
+    """Per-photo hue_counts (n_photos, 7) -> which photos count for the hue at offset `base` (1 green,
+    4 blue): those with at least HUE_MIN_SHARE of their pixels clearly of it."""
+    counts = np.asarray(counts).reshape(-1, 7)
+    return (counts[:, base] >= HUE_MIN_SHARE * counts[:, 0]) & (counts[:, base] > 0)
+
+
 def hue_rates(counts: np.ndarray) -> dict:
     """Per-photo hue_counts (n_photos, 7) -> {HUE_KEYS: % of the truth's green (blue) pixels shown green
     (blue) or red (yellow)}, a mean over the photos with at least HUE_MIN_SHARE of that hue (nan if none)."""
     counts = np.asarray(counts, dtype=np.float64).reshape(-1, 7)
     out = {}
     for hue, opposite, base in HUES:
-        rows = counts[(counts[:, base] >= HUE_MIN_SHARE * counts[:, 0]) & (counts[:, base] > 0)]
+        rows = counts[photos_with_hue(counts, base)]
         for shown, k in ((hue, 1), (opposite, 2)):
             out[f"{hue}_as_{shown}"] = float(np.mean(100.0 * rows[:, base + k] / rows[:, base])) if len(rows) else float("nan")
     return out

@@ -13,6 +13,7 @@ import numpy as np
 from colorizer import Colorizer
 from colorizer.color import rgb_to_lab
 from colorizer.images import find_images, load_rgb
+from colorizer.metrics import HUE_MIN_SHARE
 
 TRUTH_CHROMA, OUTPUT_CHROMA = 15.0, 5.0
 RIGHT, WRONG = np.pi / 6, np.pi / 2
@@ -21,7 +22,7 @@ RIGHT, WRONG = np.pi / 6, np.pi / 2
 def hue_agreement(ab_pred: np.ndarray, ab_true: np.ndarray):
     """-> (% right, % wrong) over the clearly coloured truth pixels, or None if under 1 % of them."""
     coloured = np.hypot(ab_true[..., 0], ab_true[..., 1]) >= TRUTH_CHROMA
-    if coloured.sum() < 0.01 * coloured.size:
+    if coloured.sum() < HUE_MIN_SHARE * coloured.size:
         return None
     pred, true = ab_pred[coloured], ab_true[coloured]
     off = np.abs(np.angle(np.exp(1j * (np.arctan2(pred[:, 1], pred[:, 0]) - np.arctan2(true[:, 1], true[:, 0])))))

@@ -13,8 +13,10 @@ import numpy as np
 
 from colorizer import Colorizer
 from colorizer.color import rgb_to_lab
-from colorizer.images import load_rgb
-from colorizer.metrics import HUE_OUTPUT, HUE_TRUTH, hue_counts, hue_rates
+from colorizer.images import find_images, load_rgb
+from colorizer.metrics import HUE_MIN_SHARE, HUE_OUTPUT, HUE_TRUTH, hue_counts, hue_rates, photos_with_hue
+
+SPLIT_MIN_SHARE = 0.005  # a photo counts for one kind of green where at least 0.5 % of its pixels have it
 
 
 def scene_class(path: Path) -> str:
@@ -32,16 +34,16 @@ def main():
     t = args.temperature if args.temperature is not None else model.default_temperature
     counts = collections.defaultdict(list)
     split = collections.defaultdict(list)  # (kind) -> per-photo % shown green
-    for path in sorted(Path(args.folder).glob("*.jpg")):
+    for path in map(Path, find_images([args.folder])):
         rgb = load_rgb(path)
         truth = rgb_to_lab(rgb)[..., 1:]
         ab = model.predict(rgb).ab(t)
         counts[scene_class(path)].append(hue_counts(ab, truth))
         green = truth[..., 0] <= -HUE_TRUTH
-        if green.sum() >= 0.01 * green.size:
+        if green.sum() >= HUE_MIN_SHARE * green.size:
             for kind, mask in (("yellow-green, b* > 0", green & (truth[..., 1] > 0)),
                                ("cyan-green, b* <= 0", green & (truth[..., 1] <= 0))):
-                if mask.sum() >= 0.005 * green.size:
+                if mask.sum() >= SPLIT_MIN_SHARE * mask.size:
                     split[kind].append(100.0 * (ab[..., 0][mask] <= -HUE_OUTPUT).mean())
     print(f"{args.model} at T {t}")
     print("| scene class (photos) | photos with clearly green pixels | shown green (red) % "
@@ -50,7 +52,7 @@ def main():
     for name, rows in sorted(counts.items()):
         rows = np.array(rows)
         r = hue_rates(rows)
-        has = [int(((rows[:, k] >= 0.01 * rows[:, 0]) & (rows[:, k] > 0)).sum()) for k in (1, 4)]
+        has = [int(photos_with_hue(rows, base).sum()) for base in (1, 4)]
         print(f"| {name} ({len(rows)}) | {has[0]} | {r['green_as_green']:.1f} ({r['green_as_red']:.1f}) "
               f"| {has[1]} | {r['blue_as_blue']:.1f} ({r['blue_as_yellow']:.1f}) |")
     for kind, v in split.items():

@@ -17,7 +17,7 @@
 #   DATA=../shared/photos RUNS=/work/runs SCENES=2 scripts/train_models.sh (session 12's cosine of its end)
 #   DATA=../shared/photos RUNS=/work/runs SCENES=3 scripts/train_models.sh (session 14: the same, chroma bias 2)
 #   COSINE_STEPS=3000 DATA=../shared/photos RUNS=/work/runs SCENES=4 scripts/train_models.sh (and without the branch)
-# SCENES=2 and 3 start from session 9's Natural: since session 14 weights/ holds soups, so give it with
+# SCENES=2 to 4 start from session 9's Natural: since session 14 weights/ holds soups, so give it with
 # COSINE_INIT=FILE (git show af61720:weights/natural.safetensors, and its .json beside it; docs/models.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -129,7 +129,7 @@ if [ "${SCENES:-0}" = 2 ]; then
   wait
   # and the shipped Vivid's own fine-tune (no context branch) with chroma bias 2, alone at 2 threads
   stage "$R/vivid-old-bias2" "${scenes[@]}" --soft --prior data --steps "${TUNE_STEPS:-600}" --lr 3e-4 --warmup 50 \
-    --init weights/natural.safetensors --threads 2 --lambda 0.5 --chroma-bias 2
+    --init "${COSINE_INIT:-weights/natural.safetensors}" --threads 2 --lambda 0.5 --chroma-bias 2
   candidates "$R" natural:Natural balanced:Balanced vivid:Vivid vivid-l035:vivid-l035 vivid-bias2:vivid-bias2 \
     vivid-old-bias2:vivid-old-bias2
 fi

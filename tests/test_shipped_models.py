@@ -51,9 +51,10 @@ def test_model_puts_colour_on_a_photo_and_comes_closer_to_it_than_gray(name, chi
 
 
 # The models of the scene set (session 9, and session 14's soups) get the trees green (a* -7 to -10 at
-# their default T) but all three leave this pale, hazy sky gray (b* -0.4 to -1.1; the test asks for below -2). Session 5's Vivid,
-# trained on train/ alone, had it blue (-2.8); at their default T it was worse in PSNR, rebalanced AuC
-# and hue agreement on both val folders (docs/models.md). strict: once a model passes, its marker must go.
+# their default T) but all three leave this pale, hazy sky gray (b* -0.4 to -1.1; the test asks for
+# below -2). Session 5's Vivid, trained on train/ alone, had it blue (-2.8); at their default T it was
+# worse in PSNR, rebalanced AuC and hue agreement on both val folders (docs/models.md). strict: once a
+# model passes, its marker must go.
 HAZY_SKY_GRAY = pytest.mark.xfail(strict=True, reason="hazy sky left gray (see docs/models.md)")
 
 
