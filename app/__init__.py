@@ -4,7 +4,14 @@ Modules, one concept each:
     main      entry point and command-line arguments (`landscape-colorizer`, `python -m app`)
     systemlibs  the X11 libraries Qt needs on Linux, checked before Qt starts (first start)
     fileopen  macOS: photos opened with the app arrive as FileOpen events
-    window    the main window: wires widgets, settings and the worker together
+    window    the main window: lays out the panels below and wires them, settings and the worker together
+    model_controls  the model dropdown and the temperature slider, and the model's remembered temperature
+    photo_view  the large view's pages (drop hint, before/after, compare models) and its zoom bar
+    previews  asks the worker for what the large view should show (preview, zoomed-in detail, models)
+    photos    what is kept of each photo in the list (its result, recent previews)
+    output_row  the output folder and format, quality, keep-metadata
+    batch_row  the running batch: progress, Cancel, "Apply to all"
+    actions   menu actions in one line each
     worker    the background thread that loads models, colorizes, decodes and saves
     jobs      the messages passed between the window and the worker
     widgets   the drop zone and the empty-state hint

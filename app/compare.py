@@ -297,15 +297,20 @@ class CompareView(QWidget):
         return not self.visible_rect().isEmpty() and abs(x - self.divider_x()) <= GRAB
 
     # ---- mouse, wheel, gestures, keys -----------------------------------------------------------
+    def _press_kind(self, x: float) -> str:
+        """What a left press at x starts, and what the cursor shows before it: "pan" (zoomed in, away
+        from the divider) or "divider". Another kind of press (e.g. one that marks a point of the photo)
+        is decided here, and handled in the mouse events below."""
+        return "pan" if self.can_pan() and not self._near_divider(x) else "divider"
+
     def mousePressEvent(self, event):
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         x = event.position().x()
-        if self.can_pan() and not self._near_divider(x):
-            self._drag, self._drag_from = "pan", event.position()
+        self._drag, self._drag_from = self._press_kind(x), event.position()
+        if self._drag == "pan":
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
         else:
-            self._drag = "divider"
             self._split_at(x)
 
     def mouseMoveEvent(self, event):
@@ -332,7 +337,7 @@ class CompareView(QWidget):
             self._update_cursor(event.position().x())
 
     def _update_cursor(self, x: float) -> None:
-        pan = self.can_pan() and not self._near_divider(x)
+        pan = self._press_kind(x) == "pan"
         self.setCursor(Qt.CursorShape.OpenHandCursor if pan else Qt.CursorShape.SplitHCursor)
 
     def wheelEvent(self, event):
