@@ -12,6 +12,8 @@ import argparse
 import logging
 import sys
 
+from colorizer.version import __version__
+
 from . import APP_NAME, DISPLAY_NAME, systemlibs
 
 log = logging.getLogger("app")
@@ -20,6 +22,7 @@ log = logging.getLogger("app")
 def parse_args(argv) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="landscape-colorizer",
                                 description="Colorize black-and-white landscape photos in a window.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("paths", nargs="*", metavar="PATH", help="photos or folders to colorize right away")
     p.add_argument("--output", metavar="DIR",
                    help="save the copies to DIR for this session (default: the folder chosen last, at first "

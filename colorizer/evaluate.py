@@ -18,7 +18,14 @@ Every photo counts equally whatever its resolution: PSNR, ab error and colourful
 photos; for the AuCs each photo's pixels carry a total weight of 1 (so the plain AuC is the mean of the
 per-photo AuCs) and the cell frequencies p are the mean over photos of each photo's cell fractions.
 
-The network runs once per photo and model; every temperature is decoded from that one prediction.
+With hints (colorizer evaluate --hints 0 5 20), each model also runs with N colour hints drawn from the
+truth as training draws them (colorizer.hints.hints_from_truth, seeded by the photo's file name, so a
+rerun draws the same hints), and every N is a separate output with the same figures. For N > 0 there is
+one more: the median over the hints of the ab distance (Lab units) between the colour shown at a hint's
+point (the model's ab there, before sRGB clipping, as for the ab error) and the hint's own colour: how
+well the model follows what it was told. Every photo has N hints, so every photo weighs the same.
+
+The network runs once per photo, model and N; every temperature is decoded from that one prediction.
 Photos are handled one at a time (their errors reduced to small histograms), so memory stays that of
 a single photo. A photo that cannot be read or processed is reported and skipped.
 """
@@ -27,6 +34,7 @@ import json
 import math
 import re
 import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +43,7 @@ from PIL import Image
 
 from .bins import N_CELLS
 from .color import l_to_gray, lab_to_rgb, rgb_to_lab
+from .hints import HintError, hints_from_truth
 from .images import ImageError, find_images, load_rgb
 from .metrics import (N_ERROR_BINS, auc_from_histogram, cell_rebalancing_weights, colourfulness,
                       colourfulness_ratio, error_histogram, hue_counts, hue_rates, psnr_capped)
@@ -74,6 +83,7 @@ class Score:
     cells: np.ndarray  # (k,) the true ab cells present in the photo
     hist: np.ndarray  # (k, N_ERROR_BINS) pixel counts of those cells by ceil(error)
     hues: np.ndarray  # metrics.hue_counts of the photo
+    hint_errors: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per hint: ab distance at its point
 
     @property
     def dense_hist(self) -> np.ndarray:
@@ -107,10 +117,17 @@ def score_baseline(truth: Truth) -> Score:
     return score(gray, zeros, truth)
 
 
-def score_decode(prediction, temperature: float, truth: Truth) -> Score:
+def score_decode(prediction, temperature: float, truth: Truth, hints=()) -> Score:
     ab = prediction.ab(temperature)  # full resolution, before sRGB gamut clipping
     rgb = lab_to_rgb(np.concatenate([truth.L[..., None], ab], axis=2))
-    return score(rgb, ab, truth)
+    s = score(rgb, ab, truth)
+    s.hint_errors = np.array([np.hypot(*(ab[int(h.y), int(h.x)] - h.ab)) for h in hints], np.float64)
+    return s
+
+
+def photo_seed(path) -> int:
+    """The seed of a photo's hints: from its file name, so that reruns (and other folders) agree."""
+    return zlib.crc32(Path(path).name.encode("utf-8"))
 
 
 # --- The set -------------------------------------------------------------------------------------------
@@ -129,8 +146,14 @@ class Series:
         return [{"psnr": s.psnr, "ab_error": s.ab_error, "auc": auc_from_histogram(s.dense_hist),
                  "auc_rebalanced": auc_from_histogram(s.dense_hist, cell_weights),
                  "colourfulness": s.colourfulness, "colourfulness_ratio": colourfulness_ratio(s.colourfulness, c),
-                 **hue_rates(s.hues)}
+                 **hue_rates(s.hues), **self._hint_figures([s])}
                 for s, c in zip(self.scores, truth_colourfulness)]
+
+    @staticmethod
+    def _hint_figures(scores) -> dict:
+        """{"hint_ab_error_median": median over every hint of these scores}, or {} without hints."""
+        errors = np.concatenate([s.hint_errors for s in scores])
+        return {"hint_ab_error_median": float(np.median(errors))} if errors.size else {}
 
     def summary(self, cell_weights, truth_colourfulness) -> dict:
         hist = self.pooled_hist()
@@ -140,7 +163,7 @@ class Series:
                 "auc": auc_from_histogram(hist), "auc_rebalanced": auc_from_histogram(hist, cell_weights),
                 "colourfulness": float(np.mean(outputs)),
                 "colourfulness_ratio": colourfulness_ratio(outputs, truth_colourfulness),
-                **hue_rates([s.hues for s in self.scores])}
+                **hue_rates([s.hues for s in self.scores]), **self._hint_figures(self.scores)}
 
 
 @dataclass
@@ -149,12 +172,13 @@ class ModelRun:
     colorizer: Colorizer
     temperatures: list
     series: dict = field(default_factory=dict)  # temperature -> Series
+    hints: int = None  # colour hints drawn from the truth per photo (None: no --hints given, i.e. none)
 
     def info(self) -> dict:
         card = self.colorizer.card
         return {"label": self.label, "id": card.get("id"), "name": card.get("name"), "path": card.get("path"),
                 "default_temperature": self.colorizer.default_temperature, "temperatures": self.temperatures,
-                "network_size": self.colorizer.size, "lambda": card.get("lambda"),
+                "network_size": self.colorizer.size, "hints": self.hints, "lambda": card.get("lambda"),
                 "training_steps": card.get("training", {}).get("steps")}
 
 
@@ -199,7 +223,9 @@ class Evaluation:
             "image_count": len(self.images),
             "skipped": self.skipped,
             "settings": {"resolution": "full", "auc_thresholds": [0, 150], "auc_rebalancing": "15x15 ab cells",
-                         "weighting": "every photo counts equally", "psnr_cap_db": 100.0},
+                         "weighting": "every photo counts equally", "psnr_cap_db": 100.0,
+                         "hints": sorted({r.hints for r in self.runs if r.hints is not None}) or None,
+                         "hint_seed": "zlib.crc32 of the photo's file name"},
             "truth": {"colourfulness": float(np.mean(tc)) if tc else None},
             "baseline": summaries.get(BASELINE, {}).get(None),
             "models": [dict(r.info(), results=[{"temperature": t, **summaries[r.label][t]} for t in r.temperatures]
@@ -209,14 +235,17 @@ class Evaluation:
 
     def table(self) -> str:
         """The summaries as a fixed-width text table."""
+        hints = any(r.hints for r in self.runs)  # a column for the hints' ab error
         rows = [("output", "T", "PSNR dB", "ab err", "AuC %", "AuC rebal %", "colourful. ratio", "green->green %",
-                 "blue->blue %")]
+                 "blue->blue %") + (("hint ab err (median)",) if hints else ())]
         for label, by_t in self.summaries().items():
             for t, s in by_t.items():
                 rows.append((label + (" (ab = 0)" if label == BASELINE else ""), "-" if t is None else f"{t:g}",
                              f"{s['psnr']:.2f}", f"{s['ab_error']:.2f}", f"{s['auc']:.2f}", f"{s['auc_rebalanced']:.2f}",
                              f"{s['colourfulness_ratio']:.2f}", f"{s['green_as_green']:.1f}",
-                             f"{s['blue_as_blue']:.1f}"))
+                             f"{s['blue_as_blue']:.1f}")
+                            + ((f"{s['hint_ab_error_median']:.2f}" if "hint_ab_error_median" in s else "-",)
+                               if hints else ()))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
                  for r in rows]
@@ -242,19 +271,27 @@ def _report_skip(path, reason):
 
 
 def evaluate(paths, models, temperatures=None, size: int = 256, device="auto", previews=None,
-             on_skip=_report_skip, progress=None, skip_dirs=(), upsampling: str = None) -> Evaluation:
+             on_skip=_report_skip, progress=None, skip_dirs=(), upsampling: str = None, hints=None) -> Evaluation:
     """Evaluate models (Colorizer objects, names or .safetensors paths) on the photos under paths.
 
     temperatures: the T values to decode at (default: each model's card default). previews: a
     Previews object to fill for the figures. on_skip(path, reason) hears about every skipped file;
     progress wraps the list of files (e.g. tqdm). skip_dirs are not searched (the figures folder, if
     it lies inside the photo folder: its PNGs are no photos to evaluate). upsampling: 'guided' or
-    'bilinear' for every model (default: each Colorizer's own, see colorizer.upsample)."""
+    'bilinear' for every model (default: each Colorizer's own, see colorizer.upsample). hints: numbers
+    of colour hints N, each evaluated apart as the output "<model>, N hints" (HintError if N > 0 is
+    asked of a model trained without hints)."""
     colorizers = [m if isinstance(m, Colorizer) else Colorizer.load(m, device, size) for m in models]
     for c in colorizers if upsampling else ():
         c.upsampling = upsampling
-    runs = [ModelRun(label, c, list(temperatures) if temperatures else [c.default_temperature])
-            for label, c in zip(unique_labels(colorizers), colorizers)]
+    counts = list(dict.fromkeys(hints)) if hints else [None]  # None: no hint input, labels as before
+    for c in colorizers:
+        if any(counts) and not c.takes_hints:
+            raise HintError(f"model {c.name!r} was trained without colour hints: evaluate --hints N > 0 needs "
+                            "one that takes them")
+    runs = [ModelRun(label if n is None else f"{label}, {n} hint{'s' * (n != 1)}", c,
+                     list(temperatures) if temperatures else [c.default_temperature], hints=n)
+            for label, c in zip(unique_labels(colorizers), colorizers) for n in counts]
     for run in runs:
         run.temperatures = list(dict.fromkeys(run.temperatures))  # a T given twice is decoded once
         run.series = {t: Series() for t in run.temperatures}
@@ -265,9 +302,11 @@ def evaluate(paths, models, temperatures=None, size: int = 256, device="auto", p
             truth = Truth.from_rgb(load_rgb(path))
             baseline, scores = score_baseline(truth), {}
             for run in runs:
-                prediction = run.colorizer.predict(truth.rgb)  # once per photo and model
+                given = (hints_from_truth(truth.rgb, run.hints, photo_seed(path), run.colorizer.size)
+                         if run.hints else [])
+                prediction = run.colorizer.predict(truth.rgb, given)  # once per photo, model and N
                 for t in run.temperatures:
-                    scores[run.label, t] = score_decode(prediction, t, truth)
+                    scores[run.label, t] = score_decode(prediction, t, truth, given)
                 if previews is not None:
                     previews.add(len(ev.images), run.label, run.temperatures[0], prediction)
                 del prediction  # only one full-size prediction alive at a time

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from .bins import ABBins
+from .efficientnet import pretrained_source
 from .model import UNet, UNetConfig
 from .weights import read_card, save_model
 
@@ -54,6 +55,8 @@ def lineage(ckpt: dict, path) -> list:
         stage = {"checkpoint": str(path), "steps": ckpt["step"], "wall_time_s": round(ckpt["elapsed"]),
                  "crops": ckpt["step"] * cfg["batch"], "lambda": cfg["lam"], "lr": cfg["lr"],
                  "soft_targets": cfg["soft"]}
+        if cfg.get("encoder", "design") != "design":
+            stage.update(encoder=cfg["encoder"], encoder_lr=cfg.get("encoder_lr", 0.0), hints=cfg.get("hints", False))
         if ckpt.get("sources"):  # runs from before it was kept name only their folder (card's "data")
             stage["sources"] = ckpt["sources"]
         stages.append(stage)
@@ -114,8 +117,13 @@ def export_run(run_dir, name: str, weights_dir="weights", title=None, descriptio
     ckpt = torch.load(path, weights_only=True)
     cfg = ckpt["config"]
     bins = ABBins.from_dict(ckpt["bins"])
-    model = UNet(UNetConfig(n_classes=bins.Q, width=cfg["width"], activation=cfg["activation"],
-                            global_context=cfg.get("global_context", False)))
+    if cfg.get("encoder", "design") == "design":
+        model = UNet(UNetConfig(n_classes=bins.Q, width=cfg["width"], activation=cfg["activation"],
+                                global_context=cfg.get("global_context", False)))
+    else:
+        from .train import TrainConfig, build_model  # train imports this module
+        known = set(TrainConfig.__dataclass_fields__)
+        model = build_model(TrainConfig(**{k: v for k, v in cfg.items() if k in known}), bins.Q, ckpt)
     model.load_state_dict(ckpt["model"])
     run_info = json.loads((run / "config.json").read_text()) if (run / "config.json").exists() else {}
     val = {}
@@ -144,6 +152,7 @@ def export_run(run_dir, name: str, weights_dir="weights", title=None, descriptio
             "total_wall_time_s": sum(st.get("wall_time_s", 0) for st in stages),
         },
         "validation": {"data": cfg.get("val", ""), "temperature": cfg.get("val_temperature"), **val},
+        **({"encoder_weights": pretrained_source(cfg["encoder"])} if cfg.get("encoder", "design") != "design" else {}),
         **(extra or {}),
     }
     return save_model(model, bins, card, weights_dir, name)

@@ -45,6 +45,13 @@ class SoftEncoder:
         return idx.permute(0, 3, 1, 2), g.permute(0, 3, 1, 2)
 
 
+def class_targets(ab: torch.Tensor, lookup: torch.Tensor) -> torch.Tensor:
+    """ab (N, 2, H, W) -> class index (N, H, W): ABBins.encode in torch (lookup: bins.lookup as a tensor)."""
+    from .bins import AB_MIN, CELL, GRID
+    idx = ((ab - AB_MIN) / CELL).floor().long().clamp_(0, GRID - 1)
+    return lookup[idx[:, 0] * GRID + idx[:, 1]]
+
+
 def rebalanced_cross_entropy(logits, target, class_weights, soft=None):
     """Mean over pixels of w[class of pixel] * cross-entropy, computed in float32 (also when the network
     ran in bfloat16).

@@ -11,13 +11,18 @@ the next run in that folder removes (see remove_stale_partials for when one coun
 Metadata: every output is tagged sRGB (the colour copy with littlecms's sRGB profile, a one-channel
 gray one with a gray profile of sRGB's tone curve) and carries an EXIF block whose ImageDescription
 and Software name the tool and, for the colour copy, the model and temperature (PNGs also keep them
-as text, as before). With keep_metadata the source's EXIF (date, camera, lens, GPS, ...; Orientation
+as text, as before). A colour copy made with colour hints says so in its description, and records the
+hints as the JSON of a HINTS.json: PNG text `colorizer:hints`, and in every format at the end of the
+EXIF ImageDescription (the tool writes that tag anew, so nothing of the source's is lost; read_hints
+reads them back). With keep_metadata the source's EXIF (date, camera, lens, GPS, ...; Orientation
 set to 1, since the pixels are turned already) and DPI are copied too; without it, neither they nor
-the source's path are written.
+the source's path are written: the model, temperature and hints, which describe how the copy was
+made and nothing of the source, are recorded either way.
 
 The gray and the colour copy are encoded concurrently (zlib and libjpeg release the GIL): the gray
 one is written while the colour one is still being decoded.
 """
+import json
 import os
 import re
 import secrets
@@ -151,18 +156,44 @@ def _place(tmp: Path, final: Path) -> None:
 
 NO_METADATA = {"exif": None, "dpi": None}
 IMAGE_DESCRIPTION, SOFTWARE, X_RESOLUTION, Y_RESOLUTION, RESOLUTION_UNIT = 0x010E, 0x0131, 0x011A, 0x011B, 0x0128
+HINTS_TEXT = "colorizer:hints"  # PNG text key of the hints' JSON
+MAX_EXIF_BYTES = 65000  # JPEG's APP1 marker holds 65533 bytes; Pillow refuses a longer EXIF block
 
 
-def exif_bytes(source_exif, dpi, description: str) -> bytes:
-    """An output's EXIF block: the source's tags (if any), its DPI, and what made this file."""
+def hints_json(hints) -> str:
+    """The hints of Prediction.meta (dicts x, y, color) as the compact JSON of a HINTS.json."""
+    return json.dumps({"hints": list(hints)}, separators=(",", ":"))
+
+
+def exif_bytes(source_exif, dpi, description: str, record: str = "") -> bytes:
+    """An output's EXIF block: the source's tags (if any), its DPI, and what made this file. record (the
+    hints' JSON) goes after the description, unless that makes the block too long for a JPEG (PNG text
+    keeps it then)."""
     exif = Image.Exif()
     if source_exif is not None:
         exif.load(source_exif.tobytes())
     if dpi:
         exif[X_RESOLUTION], exif[Y_RESOLUTION], exif[RESOLUTION_UNIT] = float(dpi[0]), float(dpi[1]), 2
-    exif[IMAGE_DESCRIPTION] = description
     exif[SOFTWARE] = "Landscape Colorizer"
+    if record:
+        exif[IMAGE_DESCRIPTION] = f"{description} {record}"
+        data = exif.tobytes()
+        if len(data) <= MAX_EXIF_BYTES:
+            return data
+    exif[IMAGE_DESCRIPTION] = description
     return exif.tobytes()
+
+
+def read_hints(path) -> list:
+    """The hints a colour copy records (dicts x, y, color, as in a HINTS.json); [] for none. From the PNG
+    text, else from the end of the EXIF ImageDescription."""
+    with Image.open(path) as im:
+        text = getattr(im, "text", {}).get(HINTS_TEXT) if im.format == "PNG" else None
+        if text is None:
+            description = str(im.getexif().get(IMAGE_DESCRIPTION, ""))
+            start = description.find('{"hints"')
+            text = description[start:] if start >= 0 else None
+    return json.loads(text)["hints"] if text else []
 
 
 def _encode(path: Path, image: Image.Image, options: OutputOptions, text: dict, exif: bytes, dpi) -> None:
@@ -197,7 +228,8 @@ def _write_partial(out_dir: Path, name: str, pixels: np.ndarray, options: Output
     tmp = partial_path(out_dir, name)
     try:
         _encode(tmp, Image.fromarray(pixels), options, text,
-                exif_bytes(meta["exif"], meta["dpi"], text.get("Description", "")), meta["dpi"])
+                exif_bytes(meta["exif"], meta["dpi"], text.get("Description", ""), text.get(HINTS_TEXT, "")),
+                meta["dpi"])
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -242,8 +274,8 @@ def save_outputs(pred, temperature: float, out_dir, stem: str = None, gray=True,
     """Write the grayscale and colorized copies of a Prediction; returns {'gray': path or None,
     'color': path}.
 
-    The colour copy records the model and temperature; the gray one depends on neither (it is the
-    photo's own lightness), so it records only the source."""
+    The colour copy records the model and temperature, and the hints if any (pred.meta["hints"]); the
+    gray one depends on none of them (it is the photo's own lightness), so it records only the source."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(out_dir)
@@ -257,8 +289,12 @@ def save_outputs(pred, temperature: float, out_dir, stem: str = None, gray=True,
         if pred.source and os.path.isfile(pred.source):
             meta = read_metadata(pred.source)
     gray_text = {**base, "Description": "grayscale (CIE L*) of the source"}
-    color_text = {**base, "Description": f"colorized, model {model}, temperature {temperature:g}",
+    hints = pred.meta.get("hints") or []
+    with_hints = f", {len(hints)} colour hint{'s' * (len(hints) != 1)}" if hints else ""
+    color_text = {**base, "Description": f"colorized, model {model}, temperature {temperature:g}{with_hints}",
                   "colorizer:model": model, "colorizer:temperature": f"{temperature:g}"}
+    if hints:
+        color_text[HINTS_TEXT] = hints_json(hints)
     with ThreadPoolExecutor(max_workers=2) as pool:
         gray_job = pool.submit(_write_partial, out_dir, f"{stem}_gray.{ext}", pred.gray(), options,
                                gray_text, meta) if gray else None  # encoded while the colour copy is decoded

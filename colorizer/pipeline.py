@@ -1,13 +1,16 @@
 """Colorizing a photo at full resolution, and writing the results without overwriting anything.
 
-The network runs on L resized so its longer side is `size` px (sides multiples of 16); the predicted
+The network runs on L resized so its longer side is `size` px (sides multiples of 16, or 32 for the
+pretrained-encoder U-Net, whose logits come out at half that size), with any colour hints; the predicted
 class logits are kept, so the image can be decoded again at any temperature without another network
 pass. The decoded ab is brought to the photo's size (guided by the photo's own L, or bilinear: see
 colorizer.upsample) and joined with its original, full-resolution L, in bands of rows (any region,
 at any size: Prediction.decode's box and max_side).
 
 Two backends run the network: torch (on CUDA when there is a GPU, else on the CPU) where torch is
-installed, and numpy (colorizer.numpy_net, on the CPU) where it is not, as in the packaged app.
+installed, and, where it is not (the packaged app, the light install), the bundle's backend on the CPU:
+ONNX Runtime for the pretrained-encoder U-Net (colorizer.onnx_net), numpy for the design's
+(colorizer.numpy_net). Its device name is "numpy" (NUMPY), as it was before ONNX Runtime came.
 Everything else (decoding, resizing, writing) is numpy and Pillow. torch is imported only when a torch
 model is loaded or a device is resolved with torch installed, never by importing this module.
 """
@@ -17,13 +20,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .bins import CELL
 from .color import for_each_band, gray_to_l, l_to_gray, lab_to_rgb8, normalize_l, rgb_to_l
 from .decode import annealed_mean_numpy, centre_logits
 from .images import ImageError, find_images, load_rgb
 from .upsample import METHODS as UPSAMPLING, guided_coefficients, resize, upsample_ab
-from .numpy_net import NumpyUNet
 from .output import OutputOptions, free_output_paths, save_outputs  # noqa: F401  (re-exported)
-from .weights import load_model, load_numpy_model
+from .hints import HintError, check_hints, hint_map
+from .weights import is_lite, load_model, load_numpy_model
 
 NUMPY = "numpy"  # the device of the numpy backend (the CPU); resolve_device gives torch.device otherwise
 
@@ -38,19 +42,22 @@ def torch_or_none():
 
 
 def resolve_device(device: str = "auto"):
-    """Where the network runs: a torch.device, or NUMPY for the numpy backend.
+    """Where the network runs: a torch.device, or NUMPY for the bundle's backend (ONNX Runtime or numpy).
 
-    'auto' (or None): CUDA when torch sees a GPU, else torch on the CPU, else (no torch) numpy.
-    'cpu': torch on the CPU, or numpy without torch. 'cuda[:n]': that GPU; RuntimeError without one.
-    'numpy': numpy, whether torch is installed or not."""
+    'auto' (or None): CUDA when torch sees a GPU, else torch on the CPU, else (no torch) the bundle's.
+    'cpu': torch on the CPU, or the bundle's without torch. 'cuda[:n]': that GPU; RuntimeError without
+    one. 'numpy': the bundle's backend, whether torch is installed or not."""
     if str(device) == NUMPY:
         return NUMPY
     torch = torch_or_none()
     if torch is None:
         if device in (None, "auto") or str(device) == "cpu":
             return NUMPY
-        what = "CUDA was asked for" if str(device).startswith("cuda") else f"device {device!r} was asked for"
-        raise RuntimeError(f"{what}, but torch is not installed: only the CPU (numpy) can be used")
+        if str(device).startswith("cuda"):
+            raise RuntimeError("CUDA was asked for, but torch is not installed: the network runs on the CPU. "
+                               "For the GPU install torch with CUDA (`scripts/setup.sh app,torch`, or "
+                               "`pip install torch` on Linux, whose PyPI build is the CUDA one)")
+        raise RuntimeError(f"device {device!r} was asked for, but torch is not installed: only the CPU can be used")
     if device in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if str(device).startswith("cuda") and not torch.cuda.is_available():
@@ -67,18 +74,20 @@ def device_name(device) -> str:
     return "CPU"
 
 
-def network_side(h: int, w: int, size: int = 256) -> int:
+def network_side(h: int, w: int, size: int = 256, multiple: int = 16) -> int:
     """The longer side the network sees: `size`, but never more than the photo's own longer side
     (rounded up to a multiple of 16). Upscaling a small photo only blurs what the network sees: on the
     150-px val-scenes photos, Natural scored 24.31 dB PSNR at 160 px, 23.63 at 256 and 22.98 at 320
     (docs/models.md, "Inference size")."""
-    return min(size, 16 * math.ceil(max(h, w) / 16))
+    return min(size, multiple * math.ceil(max(h, w) / multiple))
 
 
-def network_size(h: int, w: int, side: int = 256) -> tuple:
-    """(h, w) -> the network's input size: longer side `side`, both sides multiples of 16 (>= 16)."""
+def network_size(h: int, w: int, side: int = 256, multiple: int = 16) -> tuple:
+    """(h, w) -> the network's input size: longer side about `side`, both sides multiples of `multiple`
+    (16 for the design's U-Net, 32 for the pretrained encoder's)."""
     s = side / max(h, w)
-    return max(16, round(h * s / 16) * 16), max(16, round(w * s / 16) * 16)
+    m = multiple
+    return max(m, round(h * s / m) * m), max(m, round(w * s / m) * m)
 
 
 def image_to_l(image) -> np.ndarray:
@@ -215,12 +224,49 @@ class Prediction:
             out[...] = l_to_gray(L)
         return self._bands(box, max_side, 1, band)
 
+    def suggestions(self, x, y, k: int = 5) -> list:
+        """Up to k colours for the point (x, y) of the photo (its pixels as shown, from the top left), as
+        "#rrggbb", most likely first: the modes of the predicted class distribution there (the classes at
+        least as likely as each neighbouring class of the ab grid), then the next most likely classes,
+        each at the photo's own lightness at that point. Distinct: classes that give the same sRGB colour
+        (near black or white, or out of gamut) count once, so fewer than k may come back. The modes do
+        not depend on the temperature. ValueError for a point outside the photo."""
+        H, W = self.L.shape
+        if not (0 <= x < W and 0 <= y < H):
+            raise ValueError(f"point ({x:g}, {y:g}) lies outside the {W}x{H} photo")
+        _, h, w = self.logits.shape  # the network's resolution: the point's pixel there, as hint_map finds it
+        logits = self.logits[:, min(h - 1, int((y + 0.5) * h / H)), min(w - 1, int((x + 0.5) * w / W))]
+        p = np.exp(logits.astype(np.float64) - logits.max())
+        steps = np.abs(self.centres[:, None, :] - self.centres[None, :, :]).max(axis=-1)  # in Lab units
+        neighbour = (steps > 0) & (steps < 1.5 * CELL)  # the (up to) 8 cells around each class's
+        modes = p >= np.where(neighbour, p[None, :], 0.0).max(axis=1)
+        order = sorted(range(len(p)), key=lambda i: (not modes[i], -p[i]))
+        L = np.full(len(p), self.L[int(y), int(x)], np.float32)
+        rgb = lab_to_rgb8(L, self.centres[:, 0], self.centres[:, 1])
+        out = []
+        for i in order:
+            colour = "#%02x%02x%02x" % tuple(rgb[i])
+            if colour not in out:
+                out.append(colour)
+            if len(out) == k:
+                break
+        return out
+
+    def color_at(self, x, y, temperature: float) -> str:
+        """The colour shown at the point (x, y) of the photo at this temperature, "#rrggbb": the pixel
+        of decode(temperature). ValueError for a point outside the photo."""
+        H, W = self.L.shape
+        if not (0 <= x < W and 0 <= y < H):
+            raise ValueError(f"point ({x:g}, {y:g}) lies outside the {W}x{H} photo")
+        left, top = int(x), int(y)
+        return "#%02x%02x%02x" % tuple(self.decode(temperature, box=(left, top, left + 1, top + 1))[0, 0])
+
 
 class Colorizer:
     """A loaded model: predict() runs the network once, Prediction.decode() turns it into colour."""
 
     def __init__(self, model, bins, card: dict, device, size: int = 256):
-        """model: a torch UNet on `device` (a torch.device), or a NumpyUNet (device NUMPY)."""
+        """model: a torch network on `device` (a torch.device), or a numpy or ONNX Runtime one (device NUMPY)."""
         self.model, self.bins, self.card, self.device, self.size = model, bins, card, device, size
         self.centres = np.asarray(bins.centres, dtype=np.float32)
         self.network_passes = 0
@@ -239,8 +285,9 @@ class Colorizer:
 
     @property
     def backend(self) -> str:
-        """'numpy' or 'torch'."""
-        return NUMPY if isinstance(self.model, NumpyUNet) else "torch"
+        """'torch', 'numpy' (the design's U-Net without torch) or 'onnxruntime' (the pretrained-encoder
+        U-Net without torch)."""
+        return "torch" if hasattr(self.model, "state_dict") else getattr(self.model, "backend", NUMPY)
 
     @property
     def name(self) -> str:
@@ -250,27 +297,53 @@ class Colorizer:
     def default_temperature(self) -> float:
         return float(self.card.get("default_temperature", 0.38))
 
-    def predict(self, image) -> Prediction:
-        """image: path, PIL image or uint8 array. Raises ImageError for unreadable input."""
-        L = image_to_l(image)
-        h, w = network_size(*L.shape, network_side(*L.shape, self.size))
+    @property
+    def takes_hints(self) -> bool:
+        """Whether the network was trained with colour hints (the pretrained-encoder models)."""
+        return is_lite(self.model)
+
+    @property
+    def multiple(self) -> int:
+        """What the network's input sides must be multiples of."""
+        return 32 if is_lite(self.model) else 16
+
+    def predict(self, image, hints=None) -> Prediction:
+        """image: path, PIL image or uint8 array, or an earlier Prediction of the same photo (its
+        lightness is reused: new hints then cost only the network pass); hints: colorizer.hints.Hint
+        list, in the photo's pixels (none: the automatic colour). Raises ImageError for unreadable input,
+        HintError for hints outside the photo or for a model trained without hints."""
+        L = image.L if isinstance(image, Prediction) else image_to_l(image)
+        hints = check_hints(hints, L.shape)
+        if hints and not self.takes_hints:
+            raise HintError(f"model {self.name!r} was trained without colour hints")
+        h, w = network_size(*L.shape, network_side(*L.shape, self.size, self.multiple), self.multiple)
         small = resize(L, (h, w))
-        logits = self.run_network(normalize_l(small).astype(np.float32))
+        hint_input = hint_map(hints, L.shape, (h, w)) if hints else None
+        logits = self.run_network(normalize_l(small).astype(np.float32), hint_input)
         self.network_passes += 1
-        source = os.fspath(image) if isinstance(image, (str, os.PathLike)) else ""
-        pred = Prediction(L=L, logits=logits, centres=self.centres, source=source,
-                          meta={"model": self.card.get("id", self.name)}, upsampling=self.upsampling)
-        pred._cache["guide"] = small  # the guided filter's guide is the network's own input
+        source = image.source if isinstance(image, Prediction) else \
+            os.fspath(image) if isinstance(image, (str, os.PathLike)) else ""
+        meta = {"model": self.card.get("id", self.name)}
+        if hints:
+            meta["hints"] = [hint.to_dict() for hint in hints]
+        pred = Prediction(L=L, logits=logits, centres=self.centres, source=source, meta=meta,
+                          upsampling=self.upsampling)
+        if logits.shape[1:] == small.shape:  # the guided filter's guide is the network's own input
+            pred._cache["guide"] = small
         return pred
 
-    def run_network(self, x: np.ndarray) -> np.ndarray:
-        """One network pass: normalised L (h, w) float32 -> logits (Q, h, w) float32."""
-        if isinstance(self.model, NumpyUNet):
-            return self.model(x)
+    def run_network(self, x: np.ndarray, hints: np.ndarray = None) -> np.ndarray:
+        """One network pass: normalised L (h, w) float32 (and a hint map (3, h, w) for the networks that
+        take one) -> logits (Q, h, w) float32, or at half size for the pretrained-encoder networks."""
+        if not hasattr(self.model, "state_dict"):  # numpy or ONNX Runtime backend
+            return self.model(x, hints) if hints is not None else self.model(x)
         import torch
 
         with torch.inference_mode():
-            out = self.model(torch.from_numpy(x)[None, None].to(self.device))
+            inputs = [torch.from_numpy(x)[None, None].to(self.device)]
+            if hints is not None:
+                inputs.append(torch.from_numpy(hints)[None].to(self.device))
+            out = self.model(*inputs)
             return out[0].float().cpu().numpy()
 
     def colorize(self, image, temperature: float = None) -> np.ndarray:
@@ -287,19 +360,22 @@ class Result:
 
 
 def colorize_paths(colorizer: Colorizer, paths, out_dir, temperature=None, keep_predictions=False,
-                   should_stop=lambda: False, options: OutputOptions = OutputOptions()):
+                   should_stop=lambda: False, options: OutputOptions = OutputOptions(), hints=None):
     """Colorize every image among paths (files or folders, recursively); yields a Result per file,
     written as `options` say (colorizer.output). A file that cannot be read or written gives a Result
-    with its error; the others carry on."""
+    with its error; the others carry on. hints: colour hints (colorizer.hints.Hint) for every file,
+    which the command line allows with one photo only; hints that do not fit a photo are its error."""
     t = colorizer.default_temperature if temperature is None else temperature
     for path in find_images(paths, skip=[out_dir]):
         if should_stop():
             return
         try:
-            pred = colorizer.predict(path)
+            pred = colorizer.predict(path, hints)
             outputs = save_outputs(pred, t, out_dir, options=options)
             yield Result(path, outputs, prediction=pred if keep_predictions else None)
         except ImageError as e:
             yield Result(path, error=e.reason)
+        except HintError as e:
+            yield Result(path, error=str(e))
         except (OSError, MemoryError, RuntimeError) as e:
             yield Result(path, error=f"{type(e).__name__}: {e}")

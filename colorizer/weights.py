@@ -19,6 +19,9 @@ from .bins import N_CELLS, ABBins
 from .numpy_net import DEFAULT_CONFIG, NumpyUNet, check_config, check_state
 
 
+LITE_UNET = "lite_unet"  # the card's architecture type of the U-Net on a pretrained encoder (colorizer.lite_unet)
+
+
 class ModelError(Exception):
     """A model that cannot be found or loaded, with the reason."""
 
@@ -97,7 +100,8 @@ def save_model(model, bins: ABBins, card: dict, out_dir, name: str) -> Path:
     state = {k: v.detach().to("cpu", torch.float16).contiguous()
              for k, v in model.state_dict().items() if v.is_floating_point()}
     save_file(state, str(out_dir / f"{name}.safetensors"))
-    card = {**card, "id": name, "architecture": {"type": "unet4", **model.config_dict()}, "bins": bins.to_dict()}
+    kind = LITE_UNET if type(model).__name__ == "LiteUNet" else "unet4"
+    card = {**card, "id": name, "architecture": {"type": kind, **model.config_dict()}, "bins": bins.to_dict()}
     card.pop("path", None)
     (out_dir / f"{name}.json").write_text(json.dumps(card, indent=1))
     return out_dir / f"{name}.safetensors"
@@ -119,10 +123,14 @@ def check_bins(bins: ABBins, saved: dict) -> None:
 
 
 def _read_model(name_or_path) -> tuple:
-    """-> (path, card, architecture {n_classes, width, activation}, ABBins, state dict of numpy arrays as
-    stored, i.e. float16), checked against each other without building a network. Raises ModelError."""
+    """-> (path, card, architecture (the network's config, "type" apart), ABBins, state dict of numpy arrays
+    as stored, i.e. float16), checked against each other without building a network. Raises ModelError.
+    A pretrained-encoder model's layers are checked by the network that reads them (load_model, or the
+    ONNX backend)."""
     path = resolve(name_or_path)
     card = read_card(path)
+    if isinstance(card["architecture"], dict) and card["architecture"].get("type") == LITE_UNET:
+        return _read_lite_model(path, card)
     try:  # a hand-edited card can fail in many ways: wrong types, cells off the grid, a bad architecture
         arch = dict(card["architecture"])
         arch.pop("type", None)
@@ -150,22 +158,72 @@ def _read_model(name_or_path) -> tuple:
     return path, card, arch, bins, state
 
 
+def _read_lite_model(path, card) -> tuple:
+    try:
+        arch = dict(card["architecture"])
+        arch.pop("type")
+        with np.errstate(all="ignore"):
+            bins = ABBins.from_dict(card["bins"])
+        check_bins(bins, card["bins"])
+        if arch.get("n_classes") != bins.Q:
+            raise ValueError(f"{bins.Q} classes but a {arch.get('n_classes')}-class head")
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
+        raise ModelError(f"model card {path.with_suffix('.json')} is inconsistent: {e}")
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise ModelError(f"weights file {path} is corrupt or unreadable: {e}")
+    head = state.get("head.weight")
+    if head is None or head.shape[0] != bins.Q:
+        raise ModelError(f"weights file {path} does not match its card (head {None if head is None else head.shape})")
+    return path, card, arch, bins, state
+
+
+def is_lite(model) -> bool:
+    """Whether a loaded network (torch or ONNX Runtime) is the pretrained-encoder U-Net."""
+    return type(model).__name__ in ("LiteUNet", "OnnxLiteUNet")
+
+
 def load_model(name_or_path, device="cpu"):
     """-> (torch UNet in eval mode on device, ABBins, card). Raises ModelError with the reason.
     For training, evaluation and the torch backend of the pipeline: imports torch."""
     import torch
 
+    from .lite_unet import LiteUNet, LiteUNetConfig
     from .model import UNet, UNetConfig
 
     path, card, arch, bins, state = _read_model(name_or_path)
+    tensors = {k: torch.from_numpy(v).float() for k, v in state.items()}
+    if card["architecture"]["type"] == LITE_UNET:
+        try:
+            model = LiteUNet(LiteUNetConfig(**arch))
+            missing, unexpected = model.load_state_dict(tensors, strict=False)
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise ModelError(f"weights file {path} does not match its card ({e})")
+        missing = [k for k in missing if not k.endswith("num_batches_tracked")]
+        if missing or unexpected:
+            raise ModelError(f"weights file {path} does not match its card (missing {missing[:3]}, "
+                             f"unexpected {unexpected[:3]})")
+        return model.to(device).eval(), bins, card
     model = UNet(UNetConfig(**arch))
     # strict=False only for the batch-norm step counters, which are not saved: _read_model has checked
     # every name and shape already
-    model.load_state_dict({k: torch.from_numpy(v).float() for k, v in state.items()}, strict=False)
+    model.load_state_dict(tensors, strict=False)
     return model.to(device).eval(), bins, card
 
 
 def load_numpy_model(name_or_path):
-    """-> (colorizer.numpy_net.NumpyUNet, ABBins, card), without torch. Raises ModelError with the reason."""
-    _path, card, arch, bins, state = _read_model(name_or_path)
-    return NumpyUNet(state, **arch), bins, card
+    """-> (network, ABBins, card) without torch, the bundle's backend: the design's U-Net in numpy
+    (colorizer.numpy_net), the pretrained-encoder U-Net with ONNX Runtime (colorizer.onnx_net). Raises
+    ModelError with the reason."""
+    path, card, arch, bins, state = _read_model(name_or_path)
+    if card["architecture"]["type"] != LITE_UNET:
+        return NumpyUNet(state, **arch), bins, card
+    from .onnx_net import OnnxLiteUNet
+    try:
+        return OnnxLiteUNet(state, **arch), bins, card
+    except ImportError as e:
+        raise ModelError(f"{path.name} runs with ONNX Runtime or torch, and neither is installed ({e}): "
+                         "pip install onnxruntime")
+    except (TypeError, ValueError, KeyError, RuntimeError) as e:  # RuntimeError: onnxruntime's own errors
+        raise ModelError(f"weights file {path} does not match its card ({e})")

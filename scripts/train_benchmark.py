@@ -3,9 +3,12 @@ of the real training loop (colorizer.train.train: data loading, forward, loss, b
 step time read from the run's metrics.csv after a few warm-up steps.
 
     python scripts/train_benchmark.py --data ../shared/photos/train --data ../shared/photos/scenes
+    python scripts/train_benchmark.py --encoder lite0 --crop 160 --data ... [--workers 0 1]
 
 Each configuration is the one before it with one change ("before" is the training loop as it was
-before the change, same model and crops); --only NAME... runs a subset. Photo loading is timed twice
+before the change, same model and crops); --only NAME... runs a subset. With --encoder liteN the rows
+are the U-Net on the pretrained encoder (hints simulated, logits at 1/2): frozen, then its speed-ups
+(channels-last, bf16 autocast), then the encoder learning too; --workers adds a row per loader setting. Photo loading is timed twice
 through the cache: the first load decodes every JPEG unless the cache already holds them.
 """
 import argparse
@@ -33,6 +36,13 @@ STEPS = [  # (name, change from the row before)
     ("channels-last", {"channels_last": True}),
     ("torch.compile", {"channels_last": False, "compile": True}),
 ]
+LITE_BEFORE = dict(precision="fp32", soft_encoding="table", workers=0, hints=True)
+LITE_STEPS = [
+    ("frozen encoder", {}),
+    ("channels-last", {"channels_last": True}),
+    ("bf16 autocast", {"precision": "bf16"}),
+    ("encoder learning (0.2x lr)", {"encoder_lr": 0.2}),
+]
 
 
 def step_seconds(run: Path, warmup: int) -> np.ndarray:
@@ -53,6 +63,9 @@ def main():
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--cache", help="decoded-photo cache folder (default: training's); a first load builds it")
     p.add_argument("--only", nargs="+", help="names of configurations to run")
+    p.add_argument("--encoder", default="design", choices=["design", "lite0", "lite1", "lite2"])
+    p.add_argument("--workers", type=int, nargs="+", default=[], help="pretrained encoder: extra rows, the "
+                   "last configuration with these DataLoader worker counts")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     print(f"torch {torch.__version__}, {a.threads} threads, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
@@ -65,11 +78,13 @@ def main():
         photos = load_photo_set(a.data, TrainConfig.photo_side, cache=cache)
         print(f"{len(photos)} photos, {what} load through the cache ({cache}): {time.time() - t:.1f} s")
 
+    lite = a.encoder != "design"
     cfg = TrainConfig(data=a.data, steps=a.steps + a.warmup, width=a.width, activation="relu", crop=a.crop,
-                      batch=a.batch, lam=1.0, soft=True, threads=a.threads, cache=cache,
-                      ckpt_minutes=1e9, **BEFORE)
+                      batch=a.batch, lam=1.0, soft=True, threads=a.threads, cache=cache, encoder=a.encoder,
+                      ckpt_minutes=1e9, **(LITE_BEFORE if lite else BEFORE))
+    steps = LITE_STEPS + [(f"workers {n}", {"workers": n}) for n in a.workers] if lite else STEPS
     rows = []
-    for name, change in STEPS:
+    for name, change in steps:
         cfg = replace(cfg, **change)
         if a.only and name not in a.only:
             continue
@@ -80,7 +95,7 @@ def main():
         s = step_seconds(run, a.warmup)
         rows.append((name, a.batch / np.median(s), a.batch / np.percentile(s, 75), a.batch / np.percentile(s, 25)))
     base = rows[0][1]
-    print(f"\n{a.width=} {a.crop=} {a.batch=}, median of {a.steps} steps (in blocks of 5) "
+    print(f"\n{a.encoder=} {a.width=} {a.crop=} {a.batch=}, median of {a.steps} steps (in blocks of 5) "
           f"after {a.warmup} warm-up steps")
     print("| configuration (each adds one change) | crops/s | interquartile | vs first |")
     print("| --- | --- | --- | --- |")

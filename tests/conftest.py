@@ -36,3 +36,22 @@ def tiny_model(tmp_path_factory, photo_dir):
     export_run(run, "tiny", weights, title="Tiny test model", description="trained for 12 steps in a test",
                temperature=0.38)
     return weights, "tiny"
+
+
+@pytest.fixture(scope="session")
+def lite_model_path(tmp_path_factory):
+    """A model of the pretrained-encoder U-Net (colorizer.lite_unet), which takes colour hints, with random
+    weights (nothing trained, so its colours mean nothing and it does not follow hints: for tests of the
+    plumbing): the path of its .safetensors. Its classes: every ab cell of 4096 random sRGB colours."""
+    import numpy as np
+    import torch
+    from colorizer.bins import ABBins, count_cells
+    from colorizer.color import rgb_to_lab
+    from colorizer.lite_unet import LiteUNet, LiteUNetConfig
+    from colorizer.weights import save_model
+    rgb = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    bins = ABBins.from_counts(count_cells(rgb_to_lab(rgb)[..., 1:]))
+    torch.manual_seed(0)
+    model = LiteUNet(LiteUNetConfig(n_classes=bins.Q)).eval()
+    card = {"name": "Lite test model", "default_temperature": 0.5}
+    return save_model(model, bins, card, tmp_path_factory.mktemp("lite"), "lite")

