@@ -146,7 +146,7 @@ def check_outputs(rep: Report, card: dict, colorizer, inputs: list, broken: Path
     import numpy as np
     from PIL import Image
 
-    from colorizer.color import rgb_to_lab
+    from colorizer.color import rgb_to_lab_fast
     from colorizer.pipeline import colorize_paths
 
     t0 = time.perf_counter()
@@ -173,7 +173,7 @@ def check_outputs(rep: Report, card: dict, colorizer, inputs: list, broken: Path
             continue
         with Image.open(src) as im:
             size_in = im.size
-            L_in = rgb_to_lab(np.asarray(im.convert("RGB")))[..., 0]
+            L_in = rgb_to_lab_fast(np.asarray(im.convert("RGB")))[..., 0]
         with Image.open(color_p) as im:
             size_c, color = im.size, np.asarray(im.convert("RGB"))
             fmt_ok, exif = im.format == options.format.upper(), im.getexif()
@@ -186,11 +186,11 @@ def check_outputs(rep: Report, card: dict, colorizer, inputs: list, broken: Path
             size_g, gray = im.size, np.asarray(im.convert("RGB"))
         rep.check(size_c == size_in and size_g == size_in, f"{name} -> size kept",
                   f"input {size_in}, colour {size_c}, gray {size_g}")
-        lab = rgb_to_lab(color)
+        lab = rgb_to_lab_fast(color)
         chroma = float(np.hypot(lab[..., 1], lab[..., 2]).mean())
         rep.check(chroma >= MIN_MEAN_CHROMA, f"{name} -> colour copy is in colour",
                   f"mean chroma {chroma:.1f} (gray < {MIN_MEAN_CHROMA})")
-        lab_g = rgb_to_lab(gray)
+        lab_g = rgb_to_lab_fast(gray)
         gray_chroma = float(np.hypot(lab_g[..., 1], lab_g[..., 2]).mean())
         rep.check(gray_chroma < MAX_GRAY_CHROMA, f"{name} -> gray copy is gray", f"mean chroma {gray_chroma:.2f}")
         if size_c == size_in:
@@ -255,7 +255,7 @@ def check_cuda(rep: Report, card: dict, image: Path) -> None:
             f"torch built for CUDA {torch.version.cuda}, but no usable GPU or driver"
         rep.skip("CUDA", why)
         return
-    from colorizer.color import rgb_to_lab
+    from colorizer.color import rgb_to_lab_fast
     from colorizer.pipeline import Colorizer, device_name
 
     try:
@@ -264,7 +264,7 @@ def check_cuda(rep: Report, card: dict, image: Path) -> None:
     except Exception as e:
         rep.check(False, f"{card['id']} on CUDA", f"{type(e).__name__}: {e}")
         return
-    lab = rgb_to_lab(rgb)
+    lab = rgb_to_lab_fast(rgb)
     chroma = float(np.hypot(lab[..., 1], lab[..., 2]).mean())
     rep.check(chroma >= MIN_MEAN_CHROMA, f"{card['id']} on {device_name(colorizer.device)}",
               f"{rgb.shape[1]}x{rgb.shape[0]}, mean chroma {chroma:.1f}")

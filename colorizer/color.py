@@ -1,23 +1,27 @@
-"""CIE Lab through scikit-image, and the scaling the network sees.
+"""CIE Lab: scikit-image's conversions (the reference), the float32 fast paths, and the network's scaling.
 
 L is in [0, 100]; a and b lie roughly in [-128, 127]. The network gets L / 50 - 1 (about [-1, 1]).
 
-rgb_to_lab and lab_to_rgb are scikit-image's conversions (float64). The full-resolution paths of the
-pipeline use the float32 twins below them (rgb_to_l, gray_to_l, lab_to_rgb8, l_to_gray), which give
-the same pixels to within one uint8 level at a fraction of the time and memory.
+rgb_to_lab and lab_to_rgb are scikit-image's conversions (float64), the reference that training and
+evaluation use. The app's paths use the float32 twins below them (rgb_to_l, gray_to_l, rgb_to_lab_fast,
+lab_to_rgb8, lab_to_rgb_fast, l_to_gray), which give the same pixels to within one uint8 level (and the
+same Lab to within a few thousandths) at a fraction of the time and memory, and need no scikit-image:
+it is imported only inside rgb_to_lab and lab_to_rgb, so that the packaged app, which never calls them,
+leaves scikit-image and SciPy out (build.spec).
 """
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from skimage import color as skcolor
-from skimage.color import colorconv
 
 
 def rgb_to_lab(rgb: np.ndarray, rows_per_chunk: int = 512) -> np.ndarray:
     """sRGB (uint8, or float in [0, 1]) HxWx3 -> float32 Lab HxWx3, in bands of rows: rgb2lab works in
-    float64 with several intermediates, which for a 12-megapixel photo at once would take GBs."""
+    float64 with several intermediates, which for a 12-megapixel photo at once would take GBs.
+    scikit-image's rgb2lab (imported here, not at module level: see the module's docstring)."""
+    from skimage import color as skcolor
+
     out = np.empty(rgb.shape, dtype=np.float32)
     for top in range(0, rgb.shape[0], rows_per_chunk):
         out[top:top + rows_per_chunk] = skcolor.rgb2lab(rgb[top:top + rows_per_chunk])
@@ -26,7 +30,9 @@ def rgb_to_lab(rgb: np.ndarray, rows_per_chunk: int = 512) -> np.ndarray:
 
 def lab_to_rgb(lab: np.ndarray, rows_per_chunk: int = 512) -> np.ndarray:
     """Lab HxWx3 -> sRGB uint8 HxWx3. Converted in bands of rows so that a 12-megapixel photo does not
-    need several GB of float64 intermediates at once."""
+    need several GB of float64 intermediates at once. scikit-image's lab2rgb (imported here)."""
+    from skimage import color as skcolor
+
     h = lab.shape[0]
     out = np.empty(lab.shape, dtype=np.uint8)
     for top in range(0, h, rows_per_chunk):
@@ -43,8 +49,8 @@ def normalize_l(L):
 # ---- fast paths for full-resolution photos -----------------------------------------------------------
 # Written by hand in float32 and in bands of rows, because scikit-image converts in float64 with several
 # full-size intermediates (2.2 s and ~1 GB for a 12-megapixel decode). The formulas are scikit-image's
-# (its matrices and white point are read from skimage.color.colorconv); tests/test_color.py checks each
-# path against rgb2lab / lab2rgb, to within one uint8 level.
+# (skimage.color.colorconv: rgb2xyz, xyz2lab, lab2xyz, xyz2rgb), and so are its constants below;
+# tests/test_color.py checks each path against rgb2lab / lab2rgb, to within one uint8 level.
 BAND_PIXELS = 1 << 15  # pixels per band: its float32 temporaries (128 KB each) stay in the CPU's caches and
 # come from the heap (larger ones are mapped afresh by malloc each time, whose page faults doubled the time)
 
@@ -69,9 +75,21 @@ def for_each_band(fn, height: int, width: int) -> None:
         list(_BAND_THREADS.map(lambda band: fn(*band), bands))
 
 
-_WHITE = np.asarray(colorconv.xyz_tristimulus_values(illuminant="D65", observer="2"), np.float64)
+# scikit-image's constants, written out rather than read from skimage.color.colorconv: importing
+# scikit-image's colour module imports SciPy (scipy.linalg), ~36 MB of the packaged app, which needs
+# neither. tests/test_color.py checks that they equal colorconv's values.
+D65_WHITE = np.array([0.95047, 1.0, 1.08883])  # CIE XYZ of the D65 white point, 2-degree observer (Y = 1)
+XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],  # linear sRGB -> CIE XYZ: colorconv.xyz_from_rgb
+                         [0.212671, 0.715160, 0.072169],
+                         [0.019334, 0.119193, 0.950227]])
+RGB_FROM_XYZ = np.array([[3.2404813432005266, -1.5371515162713183, -0.4985363261688878],  # its inverse, to
+                         [-0.9692549499965682, 1.8759900014898907, 0.04155592655829284],  # the last bit:
+                         [0.055646639135177166, -0.20404133836651123, 1.0573110696453443]])  # rgb_from_xyz
+
 # linear sRGB = this @ (x, y, z), the CIE f^-1 values before scaling by the white point
-_RGB_FROM_XYZ_WHITE = (colorconv.rgb_from_xyz * _WHITE[None, :]).astype(np.float32)
+_RGB_FROM_XYZ_WHITE = (RGB_FROM_XYZ * D65_WHITE[None, :]).astype(np.float32)
+# (x, y, z) relative to the white point = this @ linear sRGB
+_XYZ_WHITE_FROM_RGB = (XYZ_FROM_RGB / D65_WHITE[:, None]).astype(np.float32)
 
 
 def srgb_to_linear(v):
@@ -86,11 +104,26 @@ def _linear_to_srgb(v):
     return np.clip(np.where(v > 0.0031308, 1.055 * np.maximum(v, 0.0031308) ** (1 / 2.4) - 0.055, v * 12.92), 0, 1)
 
 
-# L of each gray sRGB level, from rgb2lab itself
-_GRAY_L = skcolor.rgb2lab(np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)[None])[0, :, 0].astype(np.float32)
+def _lab_f(t):
+    """xyz2lab's CIE f of XYZ relative to the white point, float64."""
+    t = np.asarray(t, np.float64)
+    return np.where(t > 0.008856, np.cbrt(t), 7.787 * t + 16.0 / 116.0)
+
+
+def _lab_f_inverse(f):
+    """lab2xyz's CIE f^-1, float64."""
+    f = np.asarray(f, np.float64)
+    return np.where(f > 0.2068966, f ** 3, (f - 16.0 / 116.0) / 7.787)
+
+
+_LEVELS = np.arange(256) * (1.0 / 255.0)  # uint8 -> [0, 1] as scikit-image scales it (img_as_float)
+# L of each gray sRGB level, as rgb2lab computes it (the gray's Y through the whole matrix, as rgb2xyz)
+_GRAY_L = (116.0 * _lab_f((np.repeat(srgb_to_linear(_LEVELS)[:, None], 3, axis=1) @ XYZ_FROM_RGB.T)[:, 1]
+                          / D65_WHITE[1]) - 16.0).astype(np.float32)
 # a colour pixel's L depends only on its luminance: Y = sum over the channels of table[channel][value]
-_Y_OF_LEVEL = (srgb_to_linear(np.arange(256) / 255.0)[None, :]
-               * (colorconv.xyz_from_rgb[1] / _WHITE[1])[:, None]).astype(np.float32)  # (3, 256)
+_Y_OF_LEVEL = (srgb_to_linear(_LEVELS)[None, :]
+               * (XYZ_FROM_RGB[1] / D65_WHITE[1])[:, None]).astype(np.float32)  # (3, 256)
+_LINEAR_OF_LEVEL = srgb_to_linear(_LEVELS).astype(np.float32)  # uint8 sRGB level -> linear light
 
 
 def gray_to_l(gray: np.ndarray) -> np.ndarray:
@@ -122,6 +155,36 @@ def rgb_to_l(rgb: np.ndarray) -> np.ndarray:
         out[top:bottom] = _luminance_to_l(y)
     for_each_band(band, h, w)
     return out
+
+
+def rgb_to_lab_fast(rgb: np.ndarray) -> np.ndarray:
+    """sRGB HxWx3 (uint8, or float in [0, 1]) -> float32 Lab HxWx3: rgb_to_lab (rgb2lab) in float32 bands,
+    to within a few thousandths, without scikit-image. Any leading shape (..., 3) is accepted."""
+    rgb = np.asarray(rgb)
+    shape = rgb.shape
+    flat = rgb.reshape(-1, 3)
+    out = np.empty(flat.shape, np.float32)
+    m = _XYZ_WHITE_FROM_RGB
+
+    def band(top, bottom):
+        part = flat[top:bottom]
+        if part.dtype == np.uint8:
+            linear = _LINEAR_OF_LEVEL[part]
+        else:
+            linear = srgb_to_linear(part).astype(np.float32)
+        t = linear @ m.T  # (x, y, z) relative to the white point
+        small = t <= np.float32(0.008856)
+        f = np.cbrt(t)
+        f[small] = t[small] * np.float32(7.787) + np.float32(16.0 / 116.0)
+        o = out[top:bottom]
+        np.multiply(f[:, 1], np.float32(116.0), out=o[:, 0])
+        o[:, 0] -= np.float32(16.0)
+        np.subtract(f[:, 0], f[:, 1], out=o[:, 1])
+        o[:, 1] *= np.float32(500.0)
+        np.subtract(f[:, 1], f[:, 2], out=o[:, 2])
+        o[:, 2] *= np.float32(200.0)
+    for_each_band(band, flat.shape[0], 1)
+    return out.reshape(shape)
 
 
 class _StepTable:
@@ -182,12 +245,13 @@ def _linear_to_level(v: np.ndarray, out: np.ndarray) -> None:
     out[...] = _LINEAR_LEVEL[v.astype(np.intp)]
 
 
-# L -> gray is a 1-D, increasing map (a = b = 0), so it is tabulated once from scikit-image's own
-# conversion: the L at which the rounded sRGB value steps from k - 1 to k. A lookup then gives exactly
-# lab2rgb's rounded (red-channel) value.
+# L -> gray is a 1-D, increasing map (a = b = 0), so it is tabulated once from scikit-image's formulas
+# (lab2xyz, then xyz2rgb's red row, curve and rounding): the L at which the rounded sRGB value steps
+# from k - 1 to k. A lookup then gives exactly lab2rgb's rounded (red-channel) value.
 def _gray_level(L: np.ndarray) -> np.ndarray:
-    rgb = skcolor.lab2rgb(np.stack([L, np.zeros_like(L), np.zeros_like(L)], axis=-1)[None])[0]
-    return np.round(np.clip(rgb[:, 0], 0.0, 1.0) * 255.0)
+    f = _lab_f_inverse((np.asarray(L, np.float64) + 16.0) / 116.0)  # x = y = z in f terms when a = b = 0
+    xyz = np.stack([f, f, f], axis=-1) * D65_WHITE
+    return np.round(_linear_to_srgb((xyz @ RGB_FROM_XYZ.T)[:, 0]) * 255.0)
 
 
 _GRAY_STEPS = _steps_of(_gray_level, 0.0, 100.0)

@@ -124,3 +124,84 @@ def test_lab_to_rgb8_is_lab2rgb_out_of_gamut_too():
     diff = np.abs(got.astype(int) - expected)
     assert diff.max() <= 1 and (diff > 0).mean() < 1e-3  # one level, on float32 ties only
     assert got[0, 0].tolist() == [0, 0, 0] and got[0, 1].tolist() == [255, 255, 255]
+
+
+# --- scikit-image's constants and tables, written out in colorizer.color (the app bundles no scikit-image) --
+import colorizer.color as color  # noqa: E402
+from colorizer.color import rgb_to_lab_fast  # noqa: E402
+
+
+def test_constants_are_scikit_images():
+    from skimage.color import colorconv
+    np.testing.assert_array_equal(color.D65_WHITE, colorconv.xyz_tristimulus_values(illuminant="D65", observer="2"))
+    np.testing.assert_array_equal(color.XYZ_FROM_RGB, colorconv.xyz_from_rgb)
+    np.testing.assert_array_equal(color.RGB_FROM_XYZ, colorconv.rgb_from_xyz)  # its inverse, to the last bit
+
+
+def test_tables_are_what_scikit_image_gives():
+    grays = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)[None]
+    np.testing.assert_array_equal(color._GRAY_L, skcolor.rgb2lab(grays)[0, :, 0].astype(np.float32))
+    # each level's linear light and its share of Y, against rgb2xyz
+    levels = np.arange(256, dtype=np.uint8)
+    for c in range(3):
+        one = np.zeros((1, 256, 3), np.uint8)
+        one[0, :, c] = levels
+        xyz = skcolor.rgb2xyz(one)[0]
+        np.testing.assert_allclose(color._Y_OF_LEVEL[c], xyz[:, 1], rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(color._LINEAR_OF_LEVEL, skcolor.rgb2xyz(grays)[0, :, 1], rtol=1e-6, atol=1e-9)
+
+    # L -> gray: the 255 steps, from the module's formulas, against those of lab2rgb itself
+    def skimage_level(L):
+        return skimage_gray(L)[:, 0].astype(np.float64)
+    np.testing.assert_allclose(color._GRAY_STEPS, color._steps_of(skimage_level, 0.0, 100.0), rtol=0, atol=1e-12)
+    # the linear light -> sRGB level table, against xyz2rgb on the cells' centres (through X = Y = Z / white)
+    centres = (np.arange(0, color._LINEAR_CELLS, 97) + 0.5) / color._LINEAR_CELLS
+    xyz = centres[:, None] * (color.XYZ_FROM_RGB @ np.ones(3))[None, :]  # linear gray (v, v, v) in XYZ
+    expected = np.round(skcolor.xyz2rgb(xyz[None])[0] * 255.0)
+    assert np.abs(color._LINEAR_LEVEL[np.arange(0, color._LINEAR_CELLS, 97)] - expected[:, 0]).max() <= 1
+    assert (color._LINEAR_LEVEL[np.arange(0, color._LINEAR_CELLS, 97)] != expected[:, 0]).mean() < 1e-3
+
+
+def test_rgb_to_lab_fast_is_rgb2lab():
+    rgb = edge_rgb()
+    got = rgb_to_lab_fast(rgb)
+    assert got.dtype == np.float32 and got.shape == rgb.shape
+    assert np.abs(got - skcolor.rgb2lab(rgb)).max() < 5e-4
+    photo = landscape(70, 90, seed=4)
+    assert np.abs(rgb_to_lab_fast(photo) - skcolor.rgb2lab(photo)).max() < 5e-4
+    as_float = rgb.astype(np.float64) / 255.0  # float input in [0, 1], as rgb_to_lab takes it
+    assert np.abs(rgb_to_lab_fast(as_float) - skcolor.rgb2lab(as_float)).max() < 5e-4
+    # any leading shape; more pixels than one band (so bands on both threads)
+    big = np.random.default_rng(8).integers(0, 256, (300, 250, 3), dtype=np.uint8)
+    assert np.abs(rgb_to_lab_fast(big) - skcolor.rgb2lab(big)).max() < 5e-4
+    assert rgb_to_lab_fast(big[0, :4]).shape == (4, 3)
+    np.testing.assert_array_equal(rgb_to_lab_fast(big[0, :4]), rgb_to_lab_fast(big)[0, :4])
+    # its L is rgb_to_l's
+    np.testing.assert_allclose(rgb_to_lab_fast(big)[..., 0], rgb_to_l(big), atol=2e-4)
+
+
+def test_hint_ab_is_rgb2labs():
+    from colorizer.hints import Hint
+    for rgb in [(0, 0, 0), (255, 255, 255), (255, 0, 0), (12, 200, 90), (90, 120, 200)]:
+        ab = Hint(x=1, y=2, color='#%02x%02x%02x' % rgb).ab
+        assert ab.dtype == np.float32 and ab.shape == (2,)
+        np.testing.assert_allclose(ab, skcolor.rgb2lab(np.array([[rgb]], np.uint8))[0, 0, 1:], atol=5e-4)
+
+
+def test_app_paths_import_no_scikit_image_or_scipy():
+    """The fast paths, Hint.ab and the module itself work without scikit-image, which build.spec leaves out
+    of the packaged app (with SciPy); rgb_to_lab / lab_to_rgb still import it when called."""
+    import subprocess
+    import sys
+    code = ("import sys, numpy as np\n"
+            "import colorizer.color as c\n"
+            "from colorizer.hints import Hint\n"
+            "rgb = np.random.default_rng(0).integers(0, 256, (20, 30, 3), dtype=np.uint8)\n"
+            "lab = c.rgb_to_lab_fast(rgb); c.rgb_to_l(rgb); c.gray_to_l(rgb[..., 0]); c.l_to_gray(lab[..., 0])\n"
+            "c.lab_to_rgb_fast(lab); Hint(x=0, y=0, color='#0ac81e').ab\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'skimage', 'scipy'}))\n"
+            "c.rgb_to_lab(rgb)\n"
+            "print('skimage' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=300).stdout.split("\n")
+    assert out[0] == "[]" and out[1] == "True"

@@ -67,3 +67,42 @@ def test_build_spec_excludes_nothing_the_app_imports():
                               check=True, timeout=300).stdout.split()
     clashes = sorted({m for m in imported for x in excludes if m == x or m.startswith(x + ".")})
     assert not clashes, f"the app imports modules that build.spec excludes: {clashes}"
+
+
+def test_self_test_passes_without_the_modules_build_spec_leaves_out(tiny_model):
+    """The packaged app lacks every module in EXCLUDES and, by default, TORCH_EXCLUDES (scikit-image and
+    SciPy among them): the self-test, which runs the app's own colorizing and checks, passes without them
+    (imports of them fail here as they would in the bundle)."""
+    import ast
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    spec = ast.parse((root / "build.spec").read_text())
+    left_out = [m for name in ("EXCLUDES", "TORCH_EXCLUDES") for m in next(
+        ast.literal_eval(node.value) for node in spec.body if isinstance(node, ast.Assign)
+        and any(getattr(t, "id", None) == name for t in node.targets))]
+    assert {"skimage", "scipy", "torch"} <= set(left_out)
+    weights, name = tiny_model
+    code = ("import sys\n"
+            f"LEFT_OUT = {left_out!r}\n"
+            "tried = []\n"
+            "class LeftOut:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if any(name == m or name.startswith(m + '.') for m in LEFT_OUT):\n"
+            "            tried.append(name)\n"
+            "            raise ImportError(f'{name} is not in the packaged app')\n"
+            "sys.meta_path.insert(0, LeftOut())\n"
+            "from pathlib import Path\n"
+            "import colorizer.weights\n"
+            f"colorizer.weights.weights_dirs = lambda: [Path({str(weights)!r})]\n"
+            "from app import selftest\n"
+            "code = selftest.main(['--self-test'])\n"
+            "print('tried to import:', sorted(set(tried)))\n"
+            "sys.exit(code)\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OMP_NUM_THREADS": "1", "COLORIZER_WEIGHTS": str(weights)}
+    run = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0 and "SELF-TEST PASSED" in run.stdout, run.stdout[-3000:] + run.stderr[-3000:]
+    assert f"model '{name}'" in run.stdout
+    tried = run.stdout.rsplit("tried to import:", 1)[1]
+    assert "skimage" not in tried and "scipy" not in tried, tried
