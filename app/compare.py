@@ -5,6 +5,12 @@ Mouse: drag the divider (or, at Fit, click anywhere) to move it; when zoomed in,
 else pans. The wheel (or a pinch) zooms toward the cursor; a double click toggles Fit and 100 %.
 Keys: ← and → move the divider (Home/End show one side), + and - zoom, Shift+arrows pan.
 
+Hint mode (set_hint_mode): the colour hints are drawn as markers (app.hint_markers). A click on the
+photo reports that point (point_clicked) and a press on a marker selects it; dragging a marker moves
+it, a right click (or Delete for the selected one) removes it. Dragging elsewhere still pans when
+zoomed in, and the divider still moves near its line. The view only reports: the hints are the
+window's (app.hints_panel), which sends them back with set_hints.
+
 Coordinates: the photo's own full-resolution pixels ("photo coordinates"), whatever the size of the
 images shown. The window gives the view a preview of the whole photo (its longer side about 1024 px)
 and, when zoomed in past the preview's resolution, a detail: just the visible region decoded from the
@@ -14,9 +20,11 @@ of the photo, so it stays on screen at every zoom.
 """
 import math
 
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from .hint_markers import HintMarkers
 
 KEY_STEP = 0.05  # divider step of the arrow keys
 ZOOM_STEP = 1.25  # per wheel notch and per + / -
@@ -24,12 +32,20 @@ MAX_ZOOM = 8.0  # device pixels per photo pixel
 GRAB = 12  # px either side of the divider that grab it rather than pan
 PAN_STEP = 0.125  # of the view, per Shift+arrow
 MARGIN = 8  # px around the photo at Fit
+CLICK_SLOP = 4  # px a press may move and still be a click (in hint mode, rather than a pan)
+HINT_TIP = ("Hint mode: click the photo to place a colour hint there (in the colour chosen in the hint\n"
+            "panel); drag a marker to move it; right click or Delete removes it. Drag near the divider to\n"
+            "move it; zoomed in, drag elsewhere to pan.")
 
 
 class CompareView(QWidget):
     split_changed = Signal(float)
     zoom_changed = Signal(float)  # device pixels per photo pixel (1.0 is 100 %)
     view_changed = Signal()  # the visible part of the photo changed (zoom, pan, resize)
+    point_clicked = Signal(QPoint)  # hint mode: a click on the photo, at this photo pixel
+    marker_selected = Signal(int)  # hint mode: a press on the marker of hint i
+    marker_moved = Signal(int, QPoint)  # hint mode: marker i dropped on this photo pixel
+    marker_removed = Signal(int)  # hint mode: right click on marker i, or Delete with it selected
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -40,10 +56,11 @@ class CompareView(QWidget):
         self.setCursor(Qt.CursorShape.SplitHCursor)
         self.grabGesture(Qt.GestureType.PinchGesture)
         self.setAccessibleName("Before and after comparison")
-        self.setToolTip("Drag the divider, or use the ← and → keys, to compare the grayscale photo (left) with\n"
-                        "the colorized one (right); Home and End show one side only.\n"
-                        "Wheel or pinch: zoom toward the cursor (+ and - keys; Ctrl+0 Fit, Ctrl+1 100 %).\n"
-                        "Zoomed in, drag anywhere but the divider to pan (Shift+arrow keys).")
+        self._tip = ("Drag the divider, or use the ← and → keys, to compare the grayscale photo (left) with\n"
+                     "the colorized one (right); Home and End show one side only.\n"
+                     "Wheel or pinch: zoom toward the cursor (+ and - keys; Ctrl+0 Fit, Ctrl+1 100 %).\n"
+                     "Zoomed in, drag anywhere but the divider to pan (Shift+arrow keys).")
+        self.setToolTip(self._tip)
         self._before = None
         self._after = None
         self._message = ""
@@ -55,6 +72,40 @@ class CompareView(QWidget):
         self._drag = None  # None, "divider" or "pan"
         self._drag_from = QPointF()
         self._scaled = {}  # (which, w, h) -> QPixmap: the preview pre-scaled, so moving the divider is a copy
+        self.markers = HintMarkers()
+        self._hint_mode = False
+        self._moved = False  # whether the press being dragged has moved (a marker), or beyond CLICK_SLOP
+
+    # ---- hint mode ------------------------------------------------------------------------------
+    def set_hint_mode(self, on: bool) -> None:
+        self._hint_mode = on
+        self._drag = None
+        self.setToolTip(HINT_TIP if on else self._tip)
+        self.setAccessibleDescription(HINT_TIP if on else "")
+        self.update()
+
+    def hint_mode(self) -> bool:
+        return self._hint_mode
+
+    def set_hints(self, hints, selected=None) -> None:
+        """The hints to draw (colorizer.hints.Hint) and the selected one's index."""
+        self.markers.set_hints(hints, selected)
+        self.update()
+
+    def photo_pixel(self, pos: QPointF):
+        """The photo pixel under a widget position (QPoint), or None off the photo."""
+        p = self.to_photo(pos)
+        x, y = math.floor(p.x()), math.floor(p.y())
+        inside = not self._photo.isEmpty() and 0 <= x < self._photo.width() and 0 <= y < self._photo.height()
+        return QPoint(x, y) if inside and self.visible_rect().contains(pos) else None
+
+    def shown_color(self, x: int, y: int):
+        """The colour the "after" preview shows at photo pixel (x, y), "#rrggbb", or None."""
+        if self._after is None or self._photo.isEmpty():
+            return None
+        px = min(self._after.width() - 1, int((x + 0.5) * self._after.width() / self._photo.width()))
+        py = min(self._after.height() - 1, int((y + 0.5) * self._after.height() / self._photo.height()))
+        return self._after.pixelColor(px, py).name()
 
     # ---- content --------------------------------------------------------------------------------
     def set_images(self, before: QImage, after: QImage, photo_size: QSize = None) -> None:
@@ -250,6 +301,14 @@ class CompareView(QWidget):
         s = r.width() / self._photo.width()
         return QPointF((p.x() - r.left()) / s, (p.y() - r.top()) / s)
 
+    def from_photo(self, p: QPointF) -> QPointF:
+        """Photo coordinates -> widget coordinates (to_photo's inverse)."""
+        r = self.photo_rect()
+        if r.isEmpty():
+            return QPointF()
+        s = r.width() / self._photo.width()
+        return QPointF(r.left() + p.x() * s, r.top() + p.y() * s)
+
     def visible_box(self):
         """The visible part of the photo, (left, top, right, bottom) in photo pixels, or None."""
         r, v = self.photo_rect(), self.visible_rect()
@@ -297,48 +356,88 @@ class CompareView(QWidget):
         return not self.visible_rect().isEmpty() and abs(x - self.divider_x()) <= GRAB
 
     # ---- mouse, wheel, gestures, keys -----------------------------------------------------------
-    def _press_kind(self, x: float) -> str:
-        """What a left press at x starts, and what the cursor shows before it: "pan" (zoomed in, away
-        from the divider) or "divider". Another kind of press (e.g. one that marks a point of the photo)
-        is decided here, and handled in the mouse events below."""
-        return "pan" if self.can_pan() and not self._near_divider(x) else "divider"
+    def _press_kind(self, pos: QPointF) -> str:
+        """What a left press at pos starts, and what the cursor shows before it: "pan" (zoomed in, away
+        from the divider) or "divider"; in hint mode also "marker" (on a marker: select and drag it)
+        and "point" (elsewhere on the photo: a click places a hint, a drag pans)."""
+        if self._hint_mode:
+            if self.markers.at(self, pos) is not None:
+                return "marker"
+            if not self._near_divider(pos.x()) and self.photo_pixel(pos) is not None:
+                return "point"
+        return "pan" if self.can_pan() and not self._near_divider(pos.x()) else "divider"
 
     def mousePressEvent(self, event):
+        pos = event.position()
+        if event.button() == Qt.MouseButton.RightButton and self._hint_mode:
+            index = self.markers.at(self, pos)
+            if index is not None:
+                self.marker_removed.emit(index)
+            return
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
-        x = event.position().x()
-        self._drag, self._drag_from = self._press_kind(x), event.position()
+        self._drag, self._drag_from, self._moved = self._press_kind(pos), pos, False
         if self._drag == "pan":
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
-        else:
-            self._split_at(x)
+        elif self._drag == "marker":
+            index = self.markers.at(self, pos)
+            self.marker_selected.emit(index)  # first: the hints sent back with the selection end any drag
+            self.markers.drag = (index, self.markers.position(index))
+        elif self._drag == "divider":
+            self._split_at(pos.x())
 
     def mouseMoveEvent(self, event):
+        pos = event.position()
         if self._drag == "divider":
-            self._split_at(event.position().x())
+            self._split_at(pos.x())
         elif self._drag == "pan":
-            delta = event.position() - self._drag_from
-            self._drag_from = event.position()
+            delta = pos - self._drag_from
+            self._drag_from = pos
             self.pan_by(delta.x(), delta.y())
+        elif self._drag == "marker" and self.markers.drag is not None:
+            p = self.to_photo(pos)  # kept on the photo
+            p = QPointF(min(max(p.x(), 0.0), self._photo.width() - 1e-3),
+                        min(max(p.y(), 0.0), self._photo.height() - 1e-3))
+            self.markers.drag = (self.markers.drag[0], p)
+            self._moved = True
+            self.update()
+        elif self._drag == "point":
+            if (pos - self._drag_from).manhattanLength() > CLICK_SLOP:  # not a click: a pan, where there is one
+                self._drag = "pan" if self.can_pan() else None
+                self._drag_from = pos
         else:
-            self._update_cursor(event.position().x())
+            self._update_cursor(pos)
 
     def mouseReleaseEvent(self, event):
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._drag = None
-            self._update_cursor(event.position().x())
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        drag, self._drag = self._drag, None
+        if drag == "marker" and self.markers.drag is not None:
+            index, p = self.markers.drag
+            self.markers.drag = None
+            if self._moved:  # the window moves the hint and sends the hints back
+                self.marker_moved.emit(index, QPoint(math.floor(p.x()), math.floor(p.y())))
+            self.update()
+        elif drag == "point":
+            pixel = self.photo_pixel(self._drag_from)
+            if pixel is not None:
+                self.point_clicked.emit(pixel)
+        self._update_cursor(event.position())
 
     def mouseDoubleClickEvent(self, event):
+        if self._hint_mode:
+            return  # the second click of a quick double click: not a zoom, nor a second hint
         if event.button() == Qt.MouseButton.LeftButton and not self._near_divider(event.position().x()):
             if self.is_fit():
                 self.set_zoom(1.0, event.position())
             else:
                 self.fit()
-            self._update_cursor(event.position().x())
+            self._update_cursor(event.position())
 
-    def _update_cursor(self, x: float) -> None:
-        pan = self._press_kind(x) == "pan"
-        self.setCursor(Qt.CursorShape.OpenHandCursor if pan else Qt.CursorShape.SplitHCursor)
+    def _update_cursor(self, pos: QPointF) -> None:
+        shapes = {"pan": Qt.CursorShape.OpenHandCursor, "marker": Qt.CursorShape.SizeAllCursor,
+                  "point": Qt.CursorShape.CrossCursor, "divider": Qt.CursorShape.SplitHCursor}
+        self.setCursor(shapes[self._press_kind(pos)])
 
     def wheelEvent(self, event):
         notches = event.angleDelta().y() / 120
@@ -378,6 +477,8 @@ class CompareView(QWidget):
             self.set_split(0.0)
         elif key == Qt.Key.Key_End:
             self.set_split(1.0)
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self._hint_mode and self.markers.selected is not None:
+            self.marker_removed.emit(self.markers.selected)
         elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
             self.zoom_by(ZOOM_STEP)
         elif key == Qt.Key.Key_Minus:
@@ -454,6 +555,8 @@ class CompareView(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._paint_labels(painter, v, x)
         self._paint_divider(painter, v, x)
+        if self._hint_mode:
+            self.markers.paint(painter, self)
 
     def _paint_labels(self, painter: QPainter, v: QRectF, x: float) -> None:
         font = painter.font()

@@ -1,7 +1,9 @@
 """The messages between the window (GUI thread) and the worker (its own thread).
 
 Requests go one way as plain data; results come back the other way through Qt signals. Images travel
-as QImage, which, unlike QPixmap, may be made outside the GUI thread.
+as QImage, which, unlike QPixmap, may be made outside the GUI thread. Colour hints travel as tuples of
+colorizer.hints.Hint (frozen, so a tuple of them can key a cache and be compared with what is shown);
+() is the automatic colour.
 """
 from dataclasses import dataclass, field
 
@@ -45,6 +47,7 @@ class Colorize:
     options: Options
     resave: bool = False
     write_gray: bool = True
+    hints: tuple = ()  # the photo's colour hints, recorded in the colour copy
 
 
 @dataclass
@@ -57,6 +60,7 @@ class PreviewRequest:
     temperature: float
     with_gray: bool = False  # also send the "before" image (the window no longer has it)
     max_side: int = None  # the longer side to decode at (the size shown); None: the worker's preview size
+    hints: tuple = ()  # with hints the network runs again, on the preview (app.predictions)
 
 
 @dataclass
@@ -71,6 +75,7 @@ class DetailRequest:
     box: tuple
     max_side: int = None
     with_gray: bool = True  # also the "before" region (not needed when only the temperature changed)
+    hints: tuple = ()
 
     @property
     def region(self) -> tuple:
@@ -85,6 +90,7 @@ class ModelsRequest:
     source: str
     models: list
     max_side: int
+    hints: tuple = ()  # the photo's hints: used by the models that take them, left out by the others
 
 
 @dataclass
@@ -100,6 +106,7 @@ class ItemResult:
     model_name: str = ""
     temperature: float = None
     size: tuple = None  # (width, height) of the photo
+    hints: tuple = ()  # the colour hints the colour copy was made with
     gray: QImage = None  # previews, longer side at most the worker's preview size
     color: QImage = None
 
@@ -118,6 +125,7 @@ class Preview:
     color: QImage = None
     gray: QImage = None  # only when asked for
     error: str = None
+    hints: tuple = ()  # as asked
 
 
 @dataclass
@@ -143,6 +151,7 @@ class Detail:
     color: QImage = None
     gray: QImage = None  # only when asked for
     error: str = None
+    hints: tuple = ()  # as asked
 
 
 @dataclass
@@ -154,4 +163,35 @@ class ModelPreview:
     temperature: float
     max_side: int
     color: QImage = None
+    error: str = None
+    hints: tuple = ()  # the hints this model's picture was made with
+    without_hints: bool = False  # the photo has hints, but this model does not take them
+
+
+@dataclass
+class SuggestRequest:
+    """The colours the model finds likely at point (x, y) of photo `key` (full-resolution pixels), with
+    the photo's other hints (`hints`, those of the point itself left out: what the model would say there
+    without it), for the hint palette."""
+
+    key: int
+    source: str
+    model: dict
+    temperature: float
+    x: int
+    y: int
+    hints: tuple = ()
+    count: int = 6
+
+
+@dataclass
+class Suggestions:
+    """The answer to a SuggestRequest: `colors` ("#rrggbb", most likely first: the modes of the predicted
+    distribution there) and `now`, the colour shown there without the point's own hint."""
+
+    key: int
+    x: int
+    y: int
+    colors: list = field(default_factory=list)
+    now: str = None
     error: str = None

@@ -7,6 +7,8 @@ slider shares the row's spare room with the stretch beside "Apply to all"; neste
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton
 
+from colorizer.weights import LITE_UNET
+
 from .settings import Settings
 
 T_MIN, T_MAX = 0.05, 1.00  # the temperature slider's range; it moves in steps of 0.01
@@ -19,6 +21,13 @@ def card_temperature(card: dict) -> float:
         return float(card.get("default_temperature", FALLBACK_T))
     except (TypeError, ValueError):
         return FALLBACK_T
+
+
+def card_takes_hints(card) -> bool:
+    """Whether the model was trained with colour hints, from its card (so before it is loaded): the
+    pretrained-encoder U-Net's are."""
+    arch = card.get("architecture") if card else None
+    return isinstance(arch, dict) and arch.get("type") == LITE_UNET
 
 
 class ModelControls(QObject):

@@ -3,7 +3,8 @@ clicking one (or Space/Enter on it) makes it the current model.
 
 Each panel is a QToolButton with the picture as its icon, so that it is reachable with Tab, pressed
 with the keyboard and read by screen readers like any other button. The pictures are decoded by the
-worker at the size of a panel (panel_side()).
+worker at the size of a panel (panel_side()), with the photo's colour hints for the models trained
+with them; a model without hint support shows the photo without them, and its panel says so.
 """
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
@@ -29,7 +30,7 @@ class ModelsView(QWidget):
         outer.addStretch(1)
         self._buttons = {}  # model id -> QToolButton
         self._cards = {}
-        self._shown = {}  # model id -> (photo key, T, max_side) of the picture it holds
+        self._shown = {}  # model id -> (photo key, T, max_side, hints, hints left out) of the picture it holds
         self._images = {}  # model id -> QImage
 
     def set_models(self, cards) -> None:
@@ -49,13 +50,19 @@ class ModelsView(QWidget):
             self._cards[card["id"]] = card
             self._label(card["id"], None, "")
 
-    def _label(self, model_id: str, temperature, note: str) -> None:
+    def _label(self, model_id: str, temperature, note: str, without_hints: bool = False) -> None:
         card, button = self._cards[model_id], self._buttons[model_id]
         name = card.get("name", model_id)
         t = f"T {temperature:.2f}" if temperature is not None else ""
+        if without_hints:
+            t += " · without hints"
         button.setText(f"{name}\n{note or t}")
-        button.setAccessibleName(f"Use {name}" + (f" (temperature {temperature:.2f})" if temperature is not None else ""))
-        button.setToolTip(f"{card.get('description', '')}\nClick (or Space) to make {name} the current model.".strip())
+        at = f" (temperature {temperature:.2f})" if temperature is not None else ""
+        button.setAccessibleName(f"Use {name}{at}" + (", shown without the colour hints" if without_hints else ""))
+        why = (f"\nShown without the photo's colour hints: {name} was trained without them."
+               if without_hints else "")
+        button.setToolTip(f"{card.get('description', '')}{why}\nClick (or Space) to make {name} the current "
+                          "model.".strip())
 
     def set_current(self, model_id: str) -> None:
         for mid, button in self._buttons.items():
@@ -68,12 +75,15 @@ class ModelsView(QWidget):
             button.setIcon(QIcon())
             self._label(model_id, None, note)
 
-    def set_picture(self, model_id: str, key, temperature: float, max_side: int, image: QImage) -> None:
+    def set_picture(self, model_id: str, key, temperature: float, max_side: int, image: QImage, hints=(),
+                    without_hints: bool = False) -> None:
+        """The model's picture of the photo, made with these hints (or without_hints: the photo has some
+        but the model does not take them)."""
         if model_id not in self._buttons:
             return
-        self._shown[model_id] = (key, temperature, max_side)
+        self._shown[model_id] = (key, temperature, max_side, tuple(hints), without_hints)
         self._images[model_id] = image
-        self._label(model_id, temperature, "")
+        self._label(model_id, temperature, "", without_hints)
         self._set_icon(model_id)
 
     def set_failed(self, model_id: str, key, reason: str) -> None:
@@ -83,7 +93,7 @@ class ModelsView(QWidget):
             self._label(model_id, None, f"Not available: {reason}")
 
     def shown(self, model_id: str):
-        """(photo key, T, max_side) of the picture the panel holds, or None."""
+        """(photo key, T, max_side, hints, hints left out) of the picture the panel holds, or None."""
         return self._shown.get(model_id)
 
     def image(self, model_id: str) -> QImage:

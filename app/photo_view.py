@@ -1,7 +1,8 @@
 """The large view right of the list, as pages: the drop hint before the first photo, then the selected
 photo before/after (app.compare) or through every model ("Compare models", app.models_view). Below
-them the view bar: Fit, 100 %, the zoom, and the switch to "Compare models"; their actions are made
-here, for the window's View menu. What the pages show is kept up to date by app.previews."""
+them the view bar: Fit, 100 %, the zoom, other panels' buttons (add_to_bar: hint mode), and the switch
+to "Compare models"; their actions are made here, for the window's View menu. What the pages show is
+kept up to date by app.previews."""
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QToolButton, QVBoxLayout, QWidget
@@ -67,9 +68,16 @@ class PhotoView(QWidget):
         self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("Fit (100 %)") + 8)
         self.zoom_label.setAccessibleName("Zoom")
         row.addWidget(self.zoom_label)
+        row.addSpacing(8)
+        self._bar, self._bar_end = row, row.count()  # add_to_bar puts other panels' buttons here
         row.addStretch(1)
         self.compare_models_button = button(self.compare_models_action, "Compare models")
         return row
+
+    def add_to_bar(self, widget) -> None:
+        """Another panel's button in the view bar, after the zoom (in Tab order too)."""
+        self._bar.insertWidget(self._bar_end, widget)
+        self._bar_end += 1
 
     def view_actions(self) -> list:
         """The View menu's actions, None where a separator goes."""

@@ -1,10 +1,12 @@
 """What the window keeps of each photo in the list, by the worker's key: its latest result (without
-images) and, for the last few, the before/after previews. Other per-photo state (e.g. colour hints)
-belongs here too, so that clearing the list clears it."""
+images), for the last few the before/after previews, and its colour hints with their undo history
+(one QUndoStack per photo in a QUndoGroup: Ctrl+Z undoes the selected photo's last change). Other
+per-photo state belongs here too, so that clearing the list clears it."""
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QObject, QSize, Signal
+from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
 from .jobs import ItemResult
 
@@ -16,6 +18,7 @@ class Shown:
     key: int
     model_id: str
     temperature: float
+    hints: tuple = ()  # the colour hints it was made with
 
 
 class RecentImages:
@@ -42,10 +45,58 @@ class RecentImages:
         self._items.clear()
 
 
-class Photos:
-    def __init__(self):
+class HintEdit(QUndoCommand):
+    """One change of a photo's hints (placing, moving, recolouring, removing, clearing, loading), as the
+    hints before and after: every kind of change is then undone the same way."""
+
+    def __init__(self, photos: "Photos", key: int, before: tuple, after: tuple, text: str):
+        super().__init__(text)
+        self.photos, self.key, self.before, self.after = photos, key, before, after
+
+    def redo(self) -> None:
+        self.photos.set_hints(self.key, self.after)
+
+    def undo(self) -> None:
+        self.photos.set_hints(self.key, self.before)
+
+
+class Photos(QObject):
+    hints_changed = Signal(int)  # the photo's key
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
         self.entries = {}  # key -> the photo's latest successful ItemResult (or its error), without images
         self.recent = RecentImages()
+        self._hints = {}  # key -> tuple of colorizer.hints.Hint
+        self.undo_group = QUndoGroup(self)
+        self._stacks = {}  # key -> QUndoStack, made at the first change
+
+    # ---- colour hints -------------------------------------------------------------------------------
+    def hints(self, key) -> tuple:
+        return self._hints.get(key, ())
+
+    def set_hints(self, key, hints) -> None:
+        """Replace the photo's hints without an undo step (undo and redo themselves come here)."""
+        hints = tuple(hints)
+        if hints != self.hints(key):
+            self._hints[key] = hints
+            self.hints_changed.emit(key)
+
+    def edit_hints(self, key, hints, text: str) -> None:
+        """Change the photo's hints as one step that Ctrl+Z undoes."""
+        hints = tuple(hints)
+        if key is not None and hints != self.hints(key):
+            self.undo_stack(key).push(HintEdit(self, key, self.hints(key), hints, text))
+
+    def undo_stack(self, key) -> QUndoStack:
+        if key not in self._stacks:
+            self._stacks[key] = QUndoStack(self.undo_group)
+            self.undo_group.addStack(self._stacks[key])
+        return self._stacks[key]
+
+    def set_active(self, key) -> None:
+        """The photo whose changes Undo and Redo act on (None: no photo)."""
+        self.undo_group.setActiveStack(self.undo_stack(key) if key is not None else None)
 
     def with_earlier_outputs(self, result: ItemResult) -> ItemResult:
         """A re-saved photo's result, listing the files of its earlier saves too."""
@@ -58,7 +109,7 @@ class Photos:
         """Remember a finished photo; a failed re-save keeps the photo's earlier (good) result."""
         if result.ok:
             self.recent.put(result.key, result.gray, result.color,
-                            Shown(result.key, result.model_id, result.temperature))
+                            Shown(result.key, result.model_id, result.temperature, result.hints))
         if result.ok or result.key not in self.entries:
             self.entries[result.key] = replace(result, gray=None, color=None)  # images live in self.recent
 
@@ -79,3 +130,11 @@ class Photos:
     def clear(self) -> None:
         self.entries.clear()
         self.recent.clear()
+        self.undo_group.setActiveStack(None)
+        for stack in self._stacks.values():
+            self.undo_group.removeStack(stack)
+            stack.deleteLater()
+        self._stacks.clear()
+        keys, self._hints = list(self._hints), {}
+        for key in keys:
+            self.hints_changed.emit(key)

@@ -5,15 +5,17 @@ the visible region decoded from the full-resolution photo (the detail); and, for
 each model's picture at the size of its panel.
 
 It never waits for the worker, and drops an answer for a photo that is no longer selected. What is
-shown is identified by Shown (photo, model, temperature) and by the tuples of what was last asked
-for: anything else that will change the colours (e.g. colour hints) has to be part of both.
+shown is identified by Shown (photo, model, temperature, colour hints) and by the tuples of what was
+last asked for: anything else that will change the colours has to be part of both. A photo's hints
+(app.photos) count only for the models trained with them; the others show it without them. It also
+asks for the hint palette's suggestions (request_suggestions).
 """
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSize, Signal, Slot
 
-from .jobs import Detail, DetailRequest, ModelPreview, ModelsRequest, Preview, PreviewRequest
-from .model_controls import ModelControls
+from .jobs import Detail, DetailRequest, ModelPreview, ModelsRequest, Preview, PreviewRequest, SuggestRequest
+from .model_controls import ModelControls, card_takes_hints
 from .photo_view import PhotoView
 from .photos import Photos, Shown
 from .results import ResultsList
@@ -32,8 +34,8 @@ class Previews(QObject):
         self.compare = view.compare
         self.shown = None  # Shown, or None
         self._view_key = None  # the photo the large view was last set up for (zoom is reset for another)
-        self._detail_asked = None  # (key, model id, T, region) of the last detail asked for
-        self._preview_asked = None  # (key, model id, T, side, with gray) of the last preview asked for
+        self._detail_asked = None  # (key, model id, T, region, hints) of the last detail asked for
+        self._preview_asked = None  # (key, model id, T, side, with gray, hints) of the last preview asked for
 
     def forget(self) -> None:
         """The list was cleared: nothing is shown."""
@@ -67,6 +69,10 @@ class Previews(QObject):
             self.compare.set_images(gray, color, QSize(*entry.size))
         self.request()
 
+    def hints_for(self, card, key) -> tuple:
+        """The photo's hints as this model takes them: none for a model trained without hints."""
+        return self.photos.hints(key) if card_takes_hints(card) else ()
+
     def _selected(self):
         """The selected photo's entry and the model to show it with, or None where there is nothing to ask."""
         entry, card = self.photos.get(self.results.current_key()), self.choice.usable_model()
@@ -91,8 +97,9 @@ class Previews(QObject):
             return
         entry, card = selected
         key, t = self.results.current_key(), self.choice.temperature()
+        hints = self.hints_for(card, key)
         coarse = self.compare.is_fit() and self.compare.preview_is_coarse()  # e.g. the window was made larger
-        if self.shown == Shown(key, card["id"], t) and not coarse:
+        if self.shown == Shown(key, card["id"], t, hints) and not coarse:
             return
         if (self.shown is not None and self.shown.key == key and self.view.showing_compare()
                 and self.compare.detail_request() is not None):
@@ -100,11 +107,11 @@ class Previews(QObject):
         with_gray = self.compare.before_image() is None or self.shown is None or self.shown.key != key
         side = self.compare.fit_side(QSize(*entry.size)) if entry.size else 0
         side = -(-side // 64) * 64 if side else None  # whole steps of 64 px: a resize by a few pixels changes nothing
-        ask = (key, card["id"], t, side, with_gray)
+        ask = (key, card["id"], t, side, with_gray, hints)
         if ask == self._preview_asked:
             return  # asked for already (and not answered yet, or it would be shown)
         self._preview_asked = ask
-        self.worker.request_preview(PreviewRequest(key, entry.source, card, t, with_gray, side))
+        self.worker.request_preview(PreviewRequest(key, entry.source, card, t, with_gray, side, hints))
 
     @Slot(object)
     def show_preview(self, preview: Preview) -> None:
@@ -124,7 +131,7 @@ class Previews(QObject):
             self.shown = None
             self.request()
             return
-        self.shown = Shown(preview.key, preview.model_id, preview.temperature)
+        self.shown = Shown(preview.key, preview.model_id, preview.temperature, preview.hints)
         self.photos.recent.put(preview.key, self.compare.before_image(), preview.color, self.shown)
         self.preview_shown.emit(self.shown)
         self.request_detail()
@@ -143,14 +150,15 @@ class Previews(QObject):
                 if self.shown is not None and self.shown.key == key:
                     self._request_whole_preview()  # zoomed out: the preview may be of an older temperature
             return
-        t = self.choice.temperature()
-        ask = (key, card["id"], t, region)
+        t, hints = self.choice.temperature(), self.hints_for(card, key)
+        ask = (key, card["id"], t, region, hints)
         if ask == self._detail_asked:
             return
         self._detail_asked = ask
         detail = self.compare.detail()
         with_gray = detail is None or detail["region"] != region or detail["before"] is None
-        self.worker.request_detail(DetailRequest(key, entry.source, card, t, region[0], region[1], with_gray))
+        self.worker.request_detail(DetailRequest(key, entry.source, card, t, region[0], region[1], with_gray,
+                                                 hints))
 
     @Slot(object)
     def show_detail(self, detail: Detail) -> None:
@@ -173,18 +181,20 @@ class Previews(QObject):
         if entry is None or not entry.ok or not entry.size:
             return
         side = self.view.models_view.panel_side(QSize(*entry.size))
-        wanted = []
+        hints, wanted = self.photos.hints(key), []
         for card in self.choice.models:
             if card["id"] in self.choice.broken:
                 continue
             t = self.choice.model_temperature(card)
             shown = self.view.models_view.shown(card["id"])
             # A picture within 15 % of the panel's size is kept: resizing the window re-decodes only
-            # when the difference would show.
-            if shown is None or shown[:2] != (key, t) or not (shown[2] and 0.85 <= shown[2] / side <= 1.15):
+            # when the difference would show. Its hints: what the model takes, and whether it left any out.
+            made_with = (self.hints_for(card, key), bool(hints) and not card_takes_hints(card))
+            if (shown is None or shown[:2] != (key, t) or not (shown[2] and 0.85 <= shown[2] / side <= 1.15)
+                    or shown[3:] != made_with):
                 wanted.append((card, t))
         if wanted:
-            self.worker.request_models(ModelsRequest(key, entry.source, wanted, side))
+            self.worker.request_models(ModelsRequest(key, entry.source, wanted, side, hints))
 
     @Slot(object)
     def show_model_preview(self, answer: ModelPreview) -> None:
@@ -194,5 +204,14 @@ class Previews(QObject):
             self.view.models_view.set_failed(answer.model_id, answer.key, answer.error)
         else:
             self.view.models_view.set_picture(answer.model_id, answer.key, answer.temperature, answer.max_side,
-                                              answer.color)
+                                              answer.color, answer.hints, answer.without_hints)
         self.model_preview_shown.emit(answer)
+
+    # ---- the hint palette ---------------------------------------------------------------------------
+    def request_suggestions(self, x: int, y: int, others) -> None:
+        """The colours the current model finds likely at (x, y) of the selected photo, with its other hints."""
+        selected = self._selected()
+        if selected is not None:
+            entry, card = selected
+            self.worker.request_suggestions(SuggestRequest(entry.key, entry.source, card, self.choice.temperature(),
+                                                           x, y, tuple(others)))

@@ -53,10 +53,13 @@ class ResultsList(QListWidget):
         name = Path(result.source).name
         if result.ok:
             w, h = result.size
-            item.setText(f"{name}\n{w} × {h}, T {result.temperature:.2f}")
+            n = len(result.hints)
+            hints = f", {n} hint{'s' * (n != 1)}" if n else ""
+            item.setText(f"{name}\n{w} × {h}, T {result.temperature:.2f}{hints}")
             item.setIcon(thumbnail(result.color))
             item.setToolTip(f"{result.source}\n{w} × {h} px, colorized with {result.model_name} at "
-                            f"temperature {result.temperature:.2f}\nSaved as {result.outputs.get('color')}")
+                            f"temperature {result.temperature:.2f}{hints.replace(',', ' and', 1)}\n"
+                            f"Saved as {result.outputs.get('color')}")
             item.setForeground(QBrush())
             item.setData(FAILED_ROLE, False)
         elif result.resave:  # the photo was fine before; keep its thumbnail, say what went wrong now

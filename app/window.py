@@ -1,9 +1,10 @@
 """The main window: lays out the panels and wires them, the remembered settings and the worker together.
 
 Each panel owns its widgets, actions and state: the model and temperature (app.model_controls), the
-large view (app.photo_view, kept up to date by app.previews), the output options (app.output_row) and
-the batch with its progress (app.batch_row). The window keeps what spans them: the list of photos and
-what is known of each (app.photos), the menus, the banner, and adding and saving photos. It holds no
+large view (app.photo_view, kept up to date by app.previews), the colour hints (app.hints_panel, right
+of the view in hint mode), the output options (app.output_row) and the batch with its progress
+(app.batch_row). The window keeps what spans them: the list of photos and what is known of each
+(app.photos, the hints included), the menus, the banner, and adding and saving photos. It holds no
 colorizing logic of its own: it turns user actions into requests for the worker (app.worker) and shows
 what comes back. It never calls torch and never waits for the worker.
 """
@@ -23,6 +24,7 @@ from . import DISPLAY_NAME
 from . import theme
 from .actions import make_action
 from .batch_row import BatchRow
+from .hints_panel import HintsPanel
 from .jobs import AddPaths, BatchSummary, Colorize, ItemResult, Options
 from .model_controls import ModelControls
 from .output_row import OutputRow
@@ -50,7 +52,7 @@ class MainWindow(QMainWindow):
         self.log_path = Path(log_path) if log_path else None
         self.searched_dirs = [Path(weights_dir)] if weights_dir else weights_dirs()
         self.models = list_models(weights_dir) if weights_dir else list_models()
-        self.photos = Photos()
+        self.photos = Photos(self)
         self._select_first_result = False  # the first photo of a new batch is shown as soon as it is done
         self._shut_down = False
         self._last_input_dir = Path.home()
@@ -62,6 +64,7 @@ class MainWindow(QMainWindow):
         self.batch = BatchRow()
         self.results = ResultsList()
         self.previews = Previews(self.worker, self.photos, self.results, self.view, self.choice, self)
+        self.hints_panel = HintsPanel(self.photos)
         self._name_panel_parts()
 
         self.setWindowTitle(DISPLAY_NAME)
@@ -99,6 +102,7 @@ class MainWindow(QMainWindow):
         self.metadata_check = output.metadata_check
         self.apply_button, self.cancel_button = batch.apply_button, batch.cancel_button
         self.progress_label = batch.progress_label
+        self.hint_mode_action = self.hints_panel.mode_action
 
     # State that lives in the panels, read where it did before.
     @property
@@ -133,11 +137,15 @@ class MainWindow(QMainWindow):
         self.about_action = make_action(self, "&About", self.show_about)
 
     def _build_menus(self) -> None:
+        hints = self.hints_panel
         menus = {
             "&File": [self.add_images_action, self.add_folder_action, None, self.batch.apply_action,
-                      self.batch.cancel_action, self.clear_action, None, self.output_row.open_action,
-                      self.output_row.change_action, None, self.quit_action],
+                      hints.save_photo_action, self.batch.cancel_action, self.clear_action, None,
+                      self.output_row.open_action, self.output_row.change_action, None, self.quit_action],
+            "&Edit": [hints.undo_action, hints.redo_action],
             "&View": self.view.view_actions(),
+            "H&ints": [hints.mode_action, None, hints.remove_action, hints.clear_action, None, hints.load_action,
+                       hints.save_hints_action],
             "&Help": [self.open_log_action, self.about_action],
         }
         for title, actions in menus.items():
@@ -168,6 +176,9 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.results)
         self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.hints_panel)
+        self.hints_panel.hide()  # shown in hint mode
+        self.view.add_to_bar(self.hints_panel.mode_button)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([300, 880])
         self.splitter.setChildrenCollapsible(False)
@@ -205,6 +216,7 @@ class MainWindow(QMainWindow):
         worker.preview_ready.connect(previews.show_preview)
         worker.detail_ready.connect(previews.show_detail)
         worker.model_preview_ready.connect(previews.show_model_preview)
+        worker.suggestions_ready.connect(self.hints_panel.show_suggestions)
         worker.model_loaded.connect(self._on_model_loaded)
         worker.model_failed.connect(self._on_model_failed)
 
@@ -214,6 +226,7 @@ class MainWindow(QMainWindow):
         choice.model_changed.connect(self._on_model_changed)
         choice.temperature_changed.connect(previews.request)
         self.results.currentItemChanged.connect(previews.show_selected)
+        self.results.currentItemChanged.connect(self._show_hints_of_selected)
         view.compare.view_changed.connect(previews.request_detail)
         view.models_view.resized.connect(previews.request_models)
         view.models_view.picked.connect(self.use_model)
@@ -221,11 +234,26 @@ class MainWindow(QMainWindow):
         batch.apply_requested.connect(self.apply_to_all)
         batch.cancel_requested.connect(self._cancel_worker)
         batch.busy_changed.connect(lambda busy: self.clear_action.setEnabled(not busy))
-        for panel in (previews, self.output_row):
+        self._wire_hints()
+        for panel in (previews, self.output_row, self.hints_panel):
             panel.message.connect(self.statusBar().showMessage)
         previews.preview_shown.connect(self.preview_shown)
         previews.detail_shown.connect(self.detail_shown)
         previews.model_preview_shown.connect(self.model_preview_shown)
+
+    def _wire_hints(self) -> None:
+        """Hint mode: the panel edits the photo's hints (app.photos), the view draws them and reports
+        clicks and drags, the previews ask the worker for the colours they give."""
+        hints, compare = self.hints_panel, self.view.compare
+        hints.mode_toggled.connect(self._on_hint_mode)
+        hints.markers_changed.connect(compare.set_hints)
+        hints.suggestions_wanted.connect(self.previews.request_suggestions)
+        hints.save_requested.connect(self.save_selected)
+        compare.point_clicked.connect(lambda p: hints.add_at(p, compare.shown_color(p.x(), p.y())))
+        compare.marker_selected.connect(hints.select)
+        compare.marker_moved.connect(hints.move)
+        compare.marker_removed.connect(hints.remove)
+        self.photos.hints_changed.connect(self._on_hints_changed)
 
     def _no_models(self) -> None:
         dirs = "<br>".join(f"&nbsp;&nbsp;{os.fspath(d)}" for d in self.searched_dirs)
@@ -261,6 +289,7 @@ class MainWindow(QMainWindow):
         self.output_row.set_output_dir(path, remember)
 
     def _on_model_changed(self, card: dict) -> None:
+        self.hints_panel.set_model(card)
         self.models_view.set_current(card["id"])
         self._hide_banner()
         self.previews.request()
@@ -274,10 +303,38 @@ class MainWindow(QMainWindow):
 
     def _on_models_page_toggled(self, on: bool) -> None:
         if on:
+            self.hint_mode_action.setChecked(False)  # hints are placed on the before/after view
             self.models_view.set_current(self.current_model()["id"] if self.current_model() else "")
             self.previews.request_models()
         else:
             self.previews.request_detail()
+
+    # ================================================================================================
+    # Colour hints
+    # ================================================================================================
+    def _on_hint_mode(self, on: bool) -> None:
+        if on:
+            self.view.show_models_page(False)
+            sizes = self.splitter.sizes()
+            if sizes[2] < self.hints_panel.minimumWidth():  # its room comes from the view (a splitter leaves it at 0)
+                panel = max(self.hints_panel.minimumWidth(), self.hints_panel.sizeHint().width())
+                # A list shown but not laid out yet reads 0 wide: it keeps the width it will have.
+                listed = sizes[0] or (self.settings.list_width() or 300 if self.results.isVisible() else 0)
+                self.splitter.setSizes([listed, max(320, sum(sizes) - listed - panel), panel])
+        self.hints_panel.setVisible(on)
+        self.view.compare.set_hint_mode(on)
+
+    def _show_hints_of_selected(self) -> None:
+        key = self.results.current_key()
+        entry = self.photos.get(key)
+        if entry is not None and entry.ok:
+            self.hints_panel.set_photo(key, entry.source, entry.size)
+        else:
+            self.hints_panel.set_photo(None)
+
+    def _on_hints_changed(self, key) -> None:
+        if key == self.results.current_key():
+            self.previews.request()  # the new colours, from the worker
 
     # ================================================================================================
     # Adding photos
@@ -340,6 +397,8 @@ class MainWindow(QMainWindow):
         self.results.show()
         self.photos.keep(result)
         self.view.leave_hint()
+        if result.key == self.results.current_key():
+            self._show_hints_of_selected()  # a photo shown while it was still being colorized has its size now
         if result.ok and self._select_first_result:
             self._select_first_result = False  # the first photo of a batch is shown as soon as it is done
             self.results.select_key(result.key)
@@ -359,9 +418,17 @@ class MainWindow(QMainWindow):
     # Batch actions
     # ================================================================================================
     def apply_to_all(self) -> None:
-        """Write new colorized copies of every photo in the list with the current model and T."""
+        """Write new colorized copies of every photo in the list with the current model and T, each
+        with its own hints."""
+        self._save_again(self.photos.colorized(), "apply to all")
+
+    def save_selected(self) -> None:
+        """Write a new colorized copy of the selected photo (with its hints)."""
+        entry = self.photos.get(self.results.current_key())
+        self._save_again([entry] if entry is not None and entry.ok else [], "save")
+
+    def _save_again(self, items: list, what: str) -> None:
         options = self.options()
-        items = self.photos.colorized()
         if self.batch.is_busy() or options is None or not items:
             return
         self.choice.broken.discard(options.model_id)
@@ -372,8 +439,10 @@ class MainWindow(QMainWindow):
             # or in a new format.
             has_gray = (bool(gray) and Path(gray).parent == Path(options.out_dir) and Path(gray).exists()
                         and Path(gray).suffix == f".{options.output.extension}")
-            tasks.append(Colorize(entry.key, entry.source, options, resave=True, write_gray=not has_gray))
-        log.info("apply to all: %d photo(s) with %s, T=%g", len(tasks), options.model_id, options.temperature)
+            tasks.append(Colorize(entry.key, entry.source, options, resave=True, write_gray=not has_gray,
+                                  hints=self.previews.hints_for(options.model, entry.key)))
+        log.info("%s: %d photo(s) with %s, T=%g, %d with hints", what, len(tasks), options.model_id,
+                 options.temperature, sum(bool(t.hints) for t in tasks))
         self.batch.set_busy("save")
         self.batch.batch_id = self.worker.submit(*tasks)
 
@@ -386,6 +455,7 @@ class MainWindow(QMainWindow):
         self.results.clear()
         self.results.hide()
         self.photos.clear()
+        self.hints_panel.set_photo(None)
         self.previews.forget()
         self.view.clear()
         self.batch.set_has_results(False)

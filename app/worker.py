@@ -3,30 +3,34 @@ decoding) happens here, in its own thread, so that the window never freezes. tor
 is first imported here too, when the worker thread starts: not before the window is shown.
 
 The window talks to the worker through thread-safe methods (submit, request_preview, request_detail,
-request_models, cancel) that only touch lock-protected state and wake the worker; it never waits for an
-answer, which comes back through Qt signals. The worker does one unit of work (one photo, one preview,
-one detail, one model of a comparison) per wake-up and then looks at its queue again, so a preview
-request made while a long batch is running is served after the current photo, not after the whole
-batch. Requests for what is shown are mailboxes of size one: when the temperature slider moves faster
-than the worker decodes, only the newest position is computed. The zoomed-in detail comes first (it
-is what the user looks at), then the preview of the whole photo, then the comparison, then photos.
+request_models, request_suggestions, cancel) that only touch lock-protected state and wake the worker;
+it never waits for an answer, which comes back through Qt signals. The worker does one unit of work
+(one photo, one preview, one detail, one palette, one model of a comparison) per wake-up and then looks
+at its queue again, so a preview request made while a long batch is running is served after the
+current photo, not after the whole batch. Requests for what is shown are mailboxes of size one: when
+the temperature slider moves faster than the worker decodes, only the newest position is computed. The
+zoomed-in detail comes first (it is what the user looks at), then the preview of the whole photo, then
+the hint palette's suggestions, then the comparison, then photos. The network outputs it keeps, and
+those it makes with colour hints, are app.predictions'.
 """
 import itertools
 import logging
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
 from PySide6.QtGui import QImage
 
+from colorizer.hints import HintError
 from colorizer.images import ImageError, find_images
 from colorizer.pipeline import Colorizer, device_name, resolve_device, save_outputs
 
 from .jobs import (AddPaths, BatchSummary, Colorize, Detail, DetailRequest, ItemResult, ModelPreview, ModelsRequest,
-                   Preview, PreviewRequest)
+                   Preview, PreviewRequest, SuggestRequest, Suggestions)
+from .predictions import PredictionCache, Predictions  # noqa: F401  (PredictionCache: tests import it from here)
 
 log = logging.getLogger("app.worker")
 
@@ -45,32 +49,6 @@ def to_qimage(pixels: np.ndarray) -> QImage:
     return image.copy()  # the numpy buffer goes away when this function returns
 
 
-class PredictionCache:
-    """Least-recently-used network outputs, bounded in bytes (a 12-megapixel photo's costs ~70 MB, and
-    about 20 MB more once decoded). What an item holds grows as it is decoded, so the total is counted
-    afresh at each put rather than kept as a running sum."""
-
-    def __init__(self, budget_bytes: int):
-        self.budget = budget_bytes
-        self._items = OrderedDict()
-
-    @property
-    def nbytes(self) -> int:
-        return sum(pred.nbytes for pred in self._items.values())
-
-    def get(self, key):
-        pred = self._items.get(key)
-        if pred is not None:
-            self._items.move_to_end(key)
-        return pred
-
-    def put(self, key, pred) -> None:
-        self._items.pop(key, None)
-        self._items[key] = pred
-        while len(self._items) > 1 and self.nbytes > self.budget:  # the newest always stays
-            self._items.popitem(last=False)
-
-
 class ColorizeWorker(QObject):
     device_ready = Signal(str)  # "CPU" or "CUDA: <name>"
     progress = Signal(int, int, str)  # photos finished, photos known so far, name of the current one
@@ -79,6 +57,7 @@ class ColorizeWorker(QObject):
     preview_ready = Signal(object)  # Preview
     detail_ready = Signal(object)  # Detail
     model_preview_ready = Signal(object)  # ModelPreview
+    suggestions_ready = Signal(object)  # Suggestions
     model_loaded = Signal(str, float)  # model name, seconds it took
     model_failed = Signal(str, str)  # model id, reason
     _wake = Signal()
@@ -94,6 +73,7 @@ class ColorizeWorker(QObject):
         self._preview = None
         self._detail = None
         self._models = None
+        self._suggest = None
         self._generation = 0  # bumped by cancel()
         self._cancelled = 0
         # The running batch's BatchSummary, None when idle. Created by submit() (so that a Cancel
@@ -102,7 +82,7 @@ class ColorizeWorker(QObject):
         self._batch_ids = 0
         # Worker thread only:
         self.models = {}  # model path -> Colorizer, loaded on first use
-        self._cache = PredictionCache(cache_bytes)
+        self._predictions = Predictions(cache_bytes, preview_side)
         self._keys = itertools.count(1)
         # Explicitly queued: the worker also wakes itself, and a direct call would recurse.
         self._wake.connect(self._work, Qt.ConnectionType.QueuedConnection)
@@ -146,6 +126,12 @@ class ColorizeWorker(QObject):
             self._models = request
         self._wake.emit()
 
+    def request_suggestions(self, request: SuggestRequest) -> None:
+        """Replace any palette request not started yet by this one."""
+        with self._lock:
+            self._suggest = request
+        self._wake.emit()
+
     def cancel(self) -> None:
         """Drop every photo not started yet; the one being colorized is finished and saved."""
         with self._lock:
@@ -182,15 +168,20 @@ class ColorizeWorker(QObject):
             preview = None if detail else self._preview
             if preview is not None:
                 self._preview = None
-            models = None if detail or preview else self._models
+            suggest = None if detail or preview else self._suggest
+            if suggest is not None:
+                self._suggest = None
+            models = None if detail or preview or suggest else self._models
             if models is not None:
                 self._models = None
-            task = self._queue.popleft() if self._queue and not (detail or preview or models) else None
+            task = self._queue.popleft() if self._queue and not (detail or preview or suggest or models) else None
         try:
             if detail is not None:
                 self._render_detail(detail)
             elif preview is not None:
                 self._render_preview(preview)
+            elif suggest is not None:
+                self._suggest_colors(suggest)
             elif models is not None:
                 self._render_next_model(models)
             elif isinstance(task, AddPaths):
@@ -202,7 +193,8 @@ class ColorizeWorker(QObject):
         except Exception:  # a bug must not kill the thread: log it and carry on with the queue
             log.exception("unexpected error in the worker")
         with self._lock:
-            more = any(r is not None for r in (self._detail, self._preview, self._models)) or bool(self._queue)
+            more = any(r is not None for r in (self._detail, self._preview, self._suggest, self._models)) \
+                or bool(self._queue)
         if more or self._batch is not None:
             self._wake.emit()
 
@@ -235,9 +227,10 @@ class ColorizeWorker(QObject):
             self._drop_tasks_of_model(opts.model)
             return
         result = ItemResult(task.key, task.source, resave=task.resave, model_id=opts.model_id,
-                            model_name=opts.model.get("name", opts.model_id), temperature=opts.temperature)
+                            model_name=opts.model.get("name", opts.model_id), temperature=opts.temperature,
+                            hints=tuple(task.hints))
         try:
-            pred = self._prediction(task.key, task.source, colorizer)
+            pred = self._predictions.full(task.key, task.source, colorizer, task.hints)
             written = save_outputs(pred, opts.temperature, opts.out_dir, gray=task.write_gray,
                                    options=opts.output)
             result.outputs = {kind: str(path) for kind, path in written.items() if path}
@@ -248,6 +241,8 @@ class ColorizeWorker(QObject):
                      opts.temperature)
         except ImageError as e:
             result.error = e.reason
+        except HintError as e:  # before ValueError, which it is: its words need no type name
+            result.error = str(e)
         except (OSError, MemoryError, RuntimeError, ValueError) as e:
             result.error = f"{type(e).__name__}: {e}"
         if result.error:
@@ -259,29 +254,36 @@ class ColorizeWorker(QObject):
         self._report_progress("", in_progress=False)
 
     def _render_preview(self, request: PreviewRequest) -> None:
-        answer = Preview(request.key, request.model["id"], request.temperature)
+        answer = Preview(request.key, request.model["id"], request.temperature, hints=request.hints)
         self._decode_into(answer, request, request.max_side or self.preview_side)
         self.preview_ready.emit(answer)
 
     def _render_detail(self, request: DetailRequest) -> None:
-        answer = Detail(request.key, request.model["id"], request.temperature, request.region)
+        answer = Detail(request.key, request.model["id"], request.temperature, request.region, hints=request.hints)
         self._decode_into(answer, request, request.max_side, request.box)
         self.detail_ready.emit(answer)
 
     def _decode_into(self, answer, request, max_side, box=None) -> None:
         """answer.color (and .gray if asked) from the request's photo at its model and temperature,
-        or answer.error saying why not."""
+        or answer.error saying why not. The whole photo with hints comes from a prediction at preview
+        size; a region (zoomed in) from the full-resolution one."""
         colorizer = self._colorizer(request.model)
         if colorizer is None:
             answer.error = "the model could not be loaded"
             return
         try:
-            pred = self._prediction(request.key, request.source, colorizer)
+            if box is None:
+                pred = self._predictions.shown(request.key, request.source, colorizer, request.hints, max_side)
+            else:
+                pred = self._predictions.full(request.key, request.source, colorizer, request.hints)
             answer.color = to_qimage(pred.decode(request.temperature, max_side=max_side, box=box))
-            if request.with_gray:
-                answer.gray = to_qimage(pred.gray(max_side=max_side, box=box))
+            if request.with_gray:  # from the photo's own lightness, as without hints
+                base = self._predictions.full(request.key, request.source, colorizer)
+                answer.gray = to_qimage(base.gray(max_side=max_side, box=box))
         except ImageError as e:
             answer.error = e.reason
+        except HintError as e:
+            answer.error = str(e)
         except (OSError, MemoryError, RuntimeError, ValueError) as e:
             answer.error = f"{type(e).__name__}: {e}"
 
@@ -294,10 +296,14 @@ class ColorizeWorker(QObject):
         if colorizer is None:
             answer.error = "the model could not be loaded"
         else:
+            if colorizer.takes_hints:
+                answer.hints = request.hints
+            else:
+                answer.without_hints = bool(request.hints)
             try:
                 # Each model's network output is cached like any other: a later change of T, or going
                 # back to the before/after view with this model, needs no second network pass.
-                pred = self._prediction(request.key, request.source, colorizer)
+                pred = self._predictions.shown(request.key, request.source, colorizer, answer.hints)
                 answer.color = to_qimage(pred.decode(t, max_side=request.max_side))
             except ImageError as e:
                 answer.error = e.reason
@@ -305,8 +311,26 @@ class ColorizeWorker(QObject):
                 answer.error = f"{type(e).__name__}: {e}"
         with self._lock:
             if rest and self._models is None:
-                self._models = ModelsRequest(request.key, request.source, rest, request.max_side)
+                self._models = ModelsRequest(request.key, request.source, rest, request.max_side, request.hints)
         self.model_preview_ready.emit(answer)
+
+    def _suggest_colors(self, request: SuggestRequest) -> None:
+        answer = Suggestions(request.key, request.x, request.y)
+        colorizer = self._colorizer(request.model)
+        if colorizer is None:
+            answer.error = "the model could not be loaded"
+        else:
+            try:
+                pred = self._predictions.shown(request.key, request.source, colorizer, request.hints)
+                full_shape = self._predictions.full(request.key, request.source, colorizer).L.shape
+                x, y = self._predictions.point(pred, request.x, request.y, full_shape)
+                answer.colors = pred.suggestions(x, y, request.count)
+                answer.now = pred.color_at(x, y, request.temperature)
+            except ImageError as e:
+                answer.error = e.reason
+            except (OSError, MemoryError, RuntimeError, ValueError) as e:
+                answer.error = f"{type(e).__name__}: {e}"
+        self.suggestions_ready.emit(answer)
 
     def _finish_batch(self) -> None:
         with self._lock:
@@ -333,15 +357,6 @@ class ColorizeWorker(QObject):
             log.info("loaded model %s from %s in %.1f s", card.get("id"), path, seconds)
             self.model_loaded.emit(card.get("name", card.get("id", "")), seconds)
         return self.models[path]
-
-    def _prediction(self, key: int, source: str, colorizer: Colorizer):
-        """The network's output for a photo: from the cache, or from one network pass."""
-        cache_key = (key, colorizer.card["path"])
-        pred = self._cache.get(cache_key)
-        if pred is None:
-            pred = colorizer.predict(source)
-            self._cache.put(cache_key, pred)
-        return pred
 
     def _drop_tasks_of_model(self, card: dict) -> None:
         """A model that does not load fails every queued photo that needs it: stop those."""
