@@ -1,0 +1,108 @@
+"""Hint mode's latency as the window sees it: from a click on the photo to the new colours painted
+(the click -> the hint -> the worker's network pass with the hints on the preview -> decode -> the view
+updated and repainted). A 12-megapixel landscape in the 1200 x 780 window, at Fit. Prints figures.
+
+    QT_QPA_PLATFORM=offscreen python scripts/hint_latency.py --weights DIR [--device cpu|numpy] [--clicks 12]
+
+DIR holds a model trained with hints (none ships yet: export one, docs/models-pretrained.md). --device
+numpy runs the network as the packaged app does (ONNX Runtime); cpu with torch where it is installed.
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from PySide6.QtCore import QEventLoop, QPointF, Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+def wait_for(signal, condition=lambda *a: True, timeout=300.0) -> float:
+    loop, started = QEventLoop(), time.perf_counter()
+
+    def check(*args):
+        if condition(*args):
+            loop.quit()
+    signal.connect(check)
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
+    loop.exec()
+    signal.disconnect(check)
+    return time.perf_counter() - started
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--weights", required=True, help="folder of a model trained with hints")
+    p.add_argument("--device", default="cpu", help="cpu (torch where installed) or numpy (as the packaged app)")
+    p.add_argument("--clicks", type=int, default=12)
+    p.add_argument("--image")
+    args = p.parse_args(argv)
+    temp = Path(tempfile.mkdtemp(prefix="hint-latency-"))
+    os.environ["LANDSCAPE_COLORIZER_SETTINGS"] = str(temp / "settings.ini")
+    app = QApplication.instance() or QApplication([])
+    from PySide6.QtTest import QTest
+    from app.settings import Settings
+    from app.window import MainWindow
+
+    image = args.image
+    if image is None:
+        import numpy as np
+        from PIL import Image
+        from synthetic import landscape
+        image = temp / "landscape-12mp.png"
+        Image.fromarray(np.asarray(Image.fromarray(landscape(750, 1000, seed=1)).resize((4000, 3000)))).save(image)
+    window = MainWindow(Settings.at(temp / "settings.ini"), weights_dir=args.weights, device=args.device)
+    window.set_output_dir(temp / "out")
+    window.resize(1200, 780)
+    window.show()
+    app.processEvents()
+    done = []
+    window.batch_done.connect(done.append)
+    window.add_paths([str(image)])
+    wait_for(window.batch_done)
+    wait_for(window.preview_shown, lambda s: True, timeout=60) if window.shown is None else None
+    window.hint_mode_action.trigger()
+    app.processEvents()
+    view, panel = window.compare, window.hints_panel
+    size = view.photo_size()
+    print(f"photo {size.width()} x {size.height()}, window {window.width()} x {window.height()}, "
+          f"view {view.width()} x {view.height()}, preview {view.after_image().width()} x "
+          f"{view.after_image().height()}, device {args.device}, OMP_NUM_THREADS {os.environ.get('OMP_NUM_THREADS', 'unset')}")
+    print("load average before:", os.getloadavg())
+
+    colors = ["#3a5fcd", "#c05a30", "#5aa040", "#d0c040"]
+    times, cpu = [], []
+    for i in range(args.clicks + 1):
+        x = 300 + (i * 733) % 1500  # left of the divider, a new place each time
+        y = 300 + (i * 977) % 2400
+        panel.palette_box.set_pen(colors[i % len(colors)])
+        pos = view.from_photo(QPointF(x + 0.5, y + 0.5)).toPoint()
+        before = window.photos.hints(window.results.current_key())
+        started, c0 = time.perf_counter(), time.process_time()
+        QTest.mouseClick(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+        wait_for(window.preview_shown, lambda s: s.hints != before)
+        view.repaint()  # the paint, synchronously
+        elapsed, used = (time.perf_counter() - started) * 1000, (time.process_time() - c0) * 1000
+        if i == 0:
+            print(f"first click (makes the preview-size lightness once): {elapsed:.0f} ms, CPU {used:.0f} ms")
+        else:
+            times.append(elapsed)
+            cpu.append(used)
+        # the palette's suggestions follow; let them come before the next click, as a user would
+        wait_for(window.worker.suggestions_ready, timeout=3)  # may not come: then 3 s
+        app.processEvents()
+    print(f"{args.clicks} clicks: median {statistics.median(times):.0f} ms, min {min(times):.0f}, max {max(times):.0f}"
+          f"; process CPU per click median {statistics.median(cpu):.0f} ms")
+    print("load average after:", os.getloadavg())
+    window.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
