@@ -144,10 +144,7 @@ def _read_model(name_or_path) -> tuple:
         check_bins(bins, card["bins"])
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
         raise ModelError(f"model card {path.with_suffix('.json')} is inconsistent: {e}")
-    try:
-        state = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as e:
-        raise ModelError(f"weights file {path} is corrupt or unreadable: {e}")
+    state = _load_state(path)
     try:
         check_state(state, arch["n_classes"], arch["width"], arch["global_context"])
     except ValueError as e:
@@ -156,6 +153,14 @@ def _read_model(name_or_path) -> tuple:
         raise ModelError(f"model card {path.with_suffix('.json')}: {bins.Q} classes but a "
                          f"{arch['n_classes']}-class head")
     return path, card, arch, bins, state
+
+
+def _load_state(path) -> dict:
+    """The safetensors file's tensors as numpy arrays, as stored. Raises ModelError."""
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise ModelError(f"weights file {path} is corrupt or unreadable: {e}")
 
 
 def _read_lite_model(path, card) -> tuple:
@@ -169,10 +174,7 @@ def _read_lite_model(path, card) -> tuple:
             raise ValueError(f"{bins.Q} classes but a {arch.get('n_classes')}-class head")
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
         raise ModelError(f"model card {path.with_suffix('.json')} is inconsistent: {e}")
-    try:
-        state = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as e:
-        raise ModelError(f"weights file {path} is corrupt or unreadable: {e}")
+    state = _load_state(path)
     head = state.get("head.weight")
     if head is None or head.shape[0] != bins.Q:
         raise ModelError(f"weights file {path} does not match its card (head {None if head is None else head.shape})")

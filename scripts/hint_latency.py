@@ -18,22 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from PySide6.QtCore import QEventLoop, QPointF, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-
-def wait_for(signal, condition=lambda *a: True, timeout=300.0) -> float:
-    loop, started = QEventLoop(), time.perf_counter()
-
-    def check(*args):
-        if condition(*args):
-            loop.quit()
-    signal.connect(check)
-    QTimer.singleShot(int(timeout * 1000), loop.quit)
-    loop.exec()
-    signal.disconnect(check)
-    return time.perf_counter() - started
+from slider_latency import wait_for  # noqa: E402
 
 
 def main(argv=None) -> int:
