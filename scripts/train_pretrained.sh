@@ -8,7 +8,8 @@
 #      Natural is its best checkpoint (lowest val loss);
 #   3. one decoder-only fine-tune per lambda of tuned's last checkpoint (Balanced 0.8, Vivid 0.5).
 # Every stage is resumable: run the script again and each run continues where it stopped. A machine
-# without the run folders starts stage 2 or 3 from a shipped model: TUNED_INIT=weights/natural.safetensors.
+# without the run folders starts stage 2 from session 15's exported candidates (not shipped; the app does
+# not list weights/candidates/): TUNED_INIT=weights/candidates/lite_s1.safetensors (or lite_s2).
 #   DATA=../shared/photos RUNS=runs scripts/train_pretrained.sh [STEPS1=2200 STEPS2=2600 TUNE_STEPS=200]
 set -euo pipefail
 cd "$(dirname "$0")/.."
