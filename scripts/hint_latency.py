@@ -11,7 +11,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,9 +20,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from slider_latency import wait_for  # noqa: E402
+from slider_latency import open_window, wait_for  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -33,23 +31,8 @@ def main(argv=None) -> int:
     p.add_argument("--clicks", type=int, default=12)
     p.add_argument("--image")
     args = p.parse_args(argv)
-    temp = Path(tempfile.mkdtemp(prefix="hint-latency-"))
-    os.environ["LANDSCAPE_COLORIZER_SETTINGS"] = str(temp / "settings.ini")
-    app = QApplication.instance() or QApplication([])
+    app, window, image = open_window(args.image, args.weights, args.device, "hint-latency-")
     from PySide6.QtTest import QTest
-    from app.settings import Settings
-    from app.window import MainWindow
-
-    image = args.image
-    if image is None:
-        import numpy as np
-        from PIL import Image
-        from synthetic import landscape
-        image = temp / "landscape-12mp.png"
-        Image.fromarray(np.asarray(Image.fromarray(landscape(750, 1000, seed=1)).resize((4000, 3000)))).save(image)
-    window = MainWindow(Settings.at(temp / "settings.ini"), weights_dir=args.weights, device=args.device)
-    window.set_output_dir(temp / "out")
-    window.resize(1200, 780)
     window.show()
     app.processEvents()
     done = []

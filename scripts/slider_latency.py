@@ -53,6 +53,27 @@ def measure(window, signal, what: str, moves: int) -> None:
           f"   ({moves} moves)")
 
 
+def open_window(image, weights, device, prefix: str):
+    """The 1200 x 780 window, shown, its settings and copies in a new temporary folder, and the photo to
+    colorize (image, or a generated 4000 x 3000 landscape). -> (QApplication, window, photo path)."""
+    temp = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ["LANDSCAPE_COLORIZER_SETTINGS"] = str(temp / "settings.ini")
+    app = QApplication.instance() or QApplication([])
+    from app.settings import Settings
+    from app.window import MainWindow
+
+    if image is None:
+        import numpy as np
+        from PIL import Image
+        from synthetic import landscape
+        image = temp / "landscape-12mp.png"
+        Image.fromarray(np.asarray(Image.fromarray(landscape(750, 1000, seed=1)).resize((4000, 3000)))).save(image)
+    window = MainWindow(Settings.at(temp / "settings.ini"), weights_dir=weights, device=device)
+    window.set_output_dir(temp / "out")
+    window.resize(1200, 780)
+    return app, window, image
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--image", help="photo (default: a generated 12-megapixel landscape)")
@@ -62,23 +83,8 @@ def main(argv=None) -> int:
     p.add_argument("--moves", type=int, default=15)
     args = p.parse_args(argv)
 
-    temp = Path(tempfile.mkdtemp(prefix="colorizer-latency-"))
-    os.environ["LANDSCAPE_COLORIZER_SETTINGS"] = str(temp / "settings.ini")
-    app = QApplication.instance() or QApplication([])
-    from app.settings import Settings
-    from app.window import MainWindow
-
-    image = args.image
-    if image is None:
-        import numpy as np
-        from PIL import Image
-        from synthetic import landscape
-        image = temp / "landscape-12mp.png"
-        Image.fromarray(np.asarray(Image.fromarray(landscape(750, 1000, seed=1)).resize((4000, 3000)))).save(image)
-    window = MainWindow(Settings.at(temp / "settings.ini"), weights_dir=args.weights, device=args.device)
-    window.set_output_dir(temp / "out")
+    _app, window, image = open_window(args.image, args.weights, args.device, "colorizer-latency-")
     window.model_combo.setCurrentIndex(max(0, window.model_combo.findData(args.model)))
-    window.resize(1200, 780)
     window.show()
     window.add_paths([str(image)])
     wait_for(window.batch_done)
