@@ -52,6 +52,15 @@ def class_targets(ab: torch.Tensor, lookup: torch.Tensor) -> torch.Tensor:
     return lookup[idx[:, 0] * GRID + idx[:, 1]]
 
 
+def targets_at(logits: torch.Tensor, ab: torch.Tensor, target: torch.Tensor, lookup: torch.Tensor):
+    """(ab, class targets) at the logits' resolution: as given where they match, else the true ab
+    averaged over each logit's cell and its class (the pretrained-encoder U-Net's logits at 1/2)."""
+    if logits.shape[-2:] == target.shape[-2:]:
+        return ab, target
+    ab = F.avg_pool2d(ab, ab.shape[-1] // logits.shape[-1])
+    return ab, class_targets(ab, lookup)
+
+
 def rebalanced_cross_entropy(logits, target, class_weights, soft=None):
     """Mean over pixels of w[class of pixel] * cross-entropy, computed in float32 (also when the network
     ran in bfloat16).

@@ -35,7 +35,7 @@ from .bins import ABBins
 from .data import RandomCrops, StepBatches, ab_statistics, load_photos, mixed_cell_counts, sampling_weights, validation_set
 from .decode import annealed_mean
 from .export import git_blob_id
-from .loss import SoftEncoder, class_targets, rebalanced_cross_entropy, soft_targets
+from .loss import SoftEncoder, rebalanced_cross_entropy, soft_targets, targets_at
 from .color import lab_to_rgb
 from .hints import simulate_hints
 from .lite_unet import LiteUNet, LiteUNetConfig
@@ -110,9 +110,10 @@ def load_init(path: str, cfg: TrainConfig) -> dict:
 
     def describe(c):  # a UNetConfig or the TrainConfig: both have the architecture's three settings
         return f"width {c.width} ({c.activation}, {'with' if c.global_context else 'no'} global context)"
-    if cfg.encoder != "design" or not isinstance(model, UNet):
-        if not isinstance(model, LiteUNet) or cfg.encoder == "design":
-            raise SystemExit(f"--init: {path} is a {type(model).__name__}; this run asks for --encoder {cfg.encoder}")
+    lite = isinstance(model, LiteUNet)
+    if lite != (cfg.encoder != "design"):
+        raise SystemExit(f"--init: {path} is a {type(model).__name__}; this run asks for --encoder {cfg.encoder}")
+    if lite:
         return {"model": model.state_dict(), "bins": bins.to_dict(), "architecture": model.config_dict()}
     arch = model.config
     # a model without the context branch may start one (add_context_branch); the other way round would drop weights
@@ -129,7 +130,6 @@ def build_model(cfg: TrainConfig, n_classes: int, source: dict = None):
     if cfg.encoder == "design":
         return UNet(UNetConfig(n_classes=n_classes, width=cfg.width, activation=cfg.activation,
                                global_context=cfg.global_context))
-    from .efficientnet import load_pretrained
     if source and "architecture" in source:
         return LiteUNet(LiteUNetConfig(**source["architecture"]))
     if source:  # a checkpoint: the blocks are read off its weights
@@ -137,6 +137,7 @@ def build_model(cfg: TrainConfig, n_classes: int, source: dict = None):
         enc = {k[len("encoder."):]: v for k, v in source["model"].items() if k.startswith("encoder.")}
         return LiteUNet(LiteUNetConfig(n_classes=n_classes, encoder=cfg.encoder, blocks=[list(b) for b in blocks_of(enc)],
                                        logit_stride=cfg.logit_stride))
+    from .efficientnet import load_pretrained
     encoder = load_pretrained(cfg.encoder)
     model = LiteUNet(LiteUNetConfig(n_classes=n_classes, encoder=cfg.encoder,
                                     blocks=[list(b) for b in encoder.blocks_spec], logit_stride=cfg.logit_stride))
@@ -281,11 +282,8 @@ def validate(model, items, bins, class_weights, cfg) -> dict:
     losses, psnrs, errs, truths, colour_pred, colour_true = [], [], [], [], [], []
     for L, ab, target in items:
         logits = model(L[None])
-        if logits.shape[-2:] != target.shape:  # logits at 1/stride: loss on the mean ab, colour upsampled
-            small_ab = F.avg_pool2d(ab[None], ab.shape[-1] // logits.shape[-1])
-            losses.append(rebalanced_cross_entropy(logits, class_targets(small_ab, lookup), class_weights).item())
-        else:
-            losses.append(rebalanced_cross_entropy(logits, target[None], class_weights).item())
+        _, small_target = targets_at(logits, ab[None], target[None], lookup)
+        losses.append(rebalanced_cross_entropy(logits, small_target, class_weights).item())
         pred_ab = annealed_mean(logits, centres, cfg.val_temperature)
         pred_ab = F.interpolate(pred_ab, size=L.shape[-2:], mode="bilinear", align_corners=False)
         pred_ab = pred_ab[0].permute(1, 2, 0).numpy()
@@ -385,8 +383,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
               + ", ".join(f"{100 * x:.0f} % from {r}" for r, x in zip(photos.roots, shares))
               + f"; {bins.Q} classes, {model.n_params() / 1e6:.2f} M parameters, {world} process(es), "
               f"{'bf16 autocast' if amp else 'fp32'}, steps {step} -> {cfg.steps}", file=sys.stderr)
-    val_items = validation_set(load_photos(cfg.val, cfg.photo_side), bins, cfg.val_side,
-                                                                       32 if cfg.encoder != "design" else 16) if cfg.val and master else []
+    multiple = 16 if cfg.encoder == "design" else 32  # what the network's input sides must be multiples of
+    val_items = validation_set(load_photos(cfg.val, cfg.photo_side), bins, cfg.val_side, multiple) \
+        if cfg.val and master else []
 
     data = RandomCrops(photos, bins, cfg.crop, cfg.min_side, cfg.max_side, cfg.seed, rank, cfg.rotate, cfg.tone,
                        photo_weights)
@@ -444,9 +443,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
                 if cfg.hints else None
             with torch.autocast(device.type, dtype=amp or torch.bfloat16, enabled=amp is not None):
                 logits = net(L, hints) if hints is not None else net(L)
-            if logits.shape[-2:] != target.shape[-2:]:  # logits at 1/stride: the loss there, on the mean ab
-                ab = F.avg_pool2d(ab, ab.shape[-1] // logits.shape[-1])
-                target = class_targets(ab, lookup)
+            ab, target = targets_at(logits, ab, target, lookup)
             soft = encoder(ab) if cfg.soft else None
             loss = rebalanced_cross_entropy(logits, target, class_weights, soft)
             optimizer.zero_grad(set_to_none=True)
