@@ -59,6 +59,8 @@ def unit(cin: int, cout: int, kernel: int) -> nn.Sequential:
 
 
 class LiteUNet(nn.Module):
+    takes_hints = True  # what colorizer.pipeline asks of any backend's network (the design's U-Net has neither)
+    input_multiple = 32
     def __init__(self, config: LiteUNetConfig):
         super().__init__()
         self.config = config

@@ -224,6 +224,7 @@ class _Builder:
 class OnnxLiteUNet:
     """colorizer.lite_unet.LiteUNet for inference: OnnxLiteUNet(state, **config)(L, hints) -> logits."""
     backend = "onnxruntime"  # Colorizer.backend's name for it
+    takes_hints, input_multiple = True, 32  # as LiteUNet's
 
     def __init__(self, state: dict, *, blocks, n_classes: int = DEFAULT_CONFIG["n_classes"], encoder: str = "lite0",
                  decoder=None, logit_stride: int = DEFAULT_CONFIG["logit_stride"], threads: int = None):

@@ -27,7 +27,7 @@ from .images import ImageError, find_images, load_rgb
 from .upsample import METHODS as UPSAMPLING, guided_coefficients, resize, upsample_ab
 from .output import OutputOptions, free_output_paths, save_outputs  # noqa: F401  (re-exported)
 from .hints import HintError, check_hints, hint_map
-from .weights import is_lite, load_model, load_numpy_model
+from .weights import load_model, load_numpy_model
 
 NUMPY = "numpy"  # the device of the numpy backend (the CPU); resolve_device gives torch.device otherwise
 
@@ -300,12 +300,12 @@ class Colorizer:
     @property
     def takes_hints(self) -> bool:
         """Whether the network was trained with colour hints (the pretrained-encoder models)."""
-        return is_lite(self.model)
+        return getattr(self.model, "takes_hints", False)
 
     @property
     def multiple(self) -> int:
         """What the network's input sides must be multiples of."""
-        return 32 if is_lite(self.model) else 16
+        return getattr(self.model, "input_multiple", 16)
 
     def predict(self, image, hints=None) -> Prediction:
         """image: path, PIL image or uint8 array, or an earlier Prediction of the same photo (its

@@ -181,11 +181,6 @@ def _read_lite_model(path, card) -> tuple:
     return path, card, arch, bins, state
 
 
-def is_lite(model) -> bool:
-    """Whether a loaded network (torch or ONNX Runtime) is the pretrained-encoder U-Net."""
-    return type(model).__name__ in ("LiteUNet", "OnnxLiteUNet")
-
-
 def load_model(name_or_path, device="cpu"):
     """-> (torch UNet in eval mode on device, ABBins, card). Raises ModelError with the reason.
     For training, evaluation and the torch backend of the pipeline: imports torch."""
