@@ -8,8 +8,10 @@ Keys: ← and → move the divider (Home/End show one side), + and - zoom, Shift
 Hint mode (set_hint_mode): the colour hints are drawn as markers (app.hint_markers). A click on the
 photo reports that point (point_clicked) and a press on a marker selects it; dragging a marker moves
 it, a right click (or Delete for the selected one) removes it. Dragging elsewhere still pans when
-zoomed in, and the divider still moves near its line. The view only reports: the hints are the
-window's (app.hints_panel), which sends them back with set_hints.
+zoomed in, and the divider still moves near its line. The keyboard does the same with a crosshair
+(app.hint_cursor): the arrow keys move it or the marker reached with Tab (marker_nudged), so there
+Ctrl+← and Ctrl+→ move the divider. The view only reports: the hints are the window's
+(app.hints_panel), which sends them back with set_hints.
 
 Coordinates: the photo's own full-resolution pixels ("photo coordinates"), whatever the size of the
 images shown. The window gives the view a preview of the whole photo (its longer side about 1024 px)
@@ -24,6 +26,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Si
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .hint_cursor import KEYS_TIP, HintCursor
 from .hint_markers import HintMarkers
 
 KEY_STEP = 0.05  # divider step of the arrow keys
@@ -35,7 +38,7 @@ MARGIN = 8  # px around the photo at Fit
 CLICK_SLOP = 4  # px a press may move and still be a click (in hint mode, rather than a pan)
 HINT_TIP = ("Hint mode: click the photo to place a colour hint there (in the colour chosen in the hint\n"
             "panel); drag a marker to move it; right click or Delete removes it. Drag near the divider to\n"
-            "move it; zoomed in, drag elsewhere to pan.")
+            "move it (Ctrl+← and Ctrl+→); zoomed in, drag elsewhere to pan.\n" + KEYS_TIP)
 
 
 class CompareView(QWidget):
@@ -46,6 +49,8 @@ class CompareView(QWidget):
     marker_selected = Signal(int)  # hint mode: a press on the marker of hint i
     marker_moved = Signal(int, QPoint)  # hint mode: marker i dropped on this photo pixel
     marker_removed = Signal(int)  # hint mode: right click on marker i, or Delete with it selected
+    marker_nudged = Signal(int, QPoint)  # hint mode: an arrow key moved marker i to this photo pixel
+    position_announced = Signal(str)  # hint mode: where the keyboard's crosshair or held marker is now
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -73,6 +78,7 @@ class CompareView(QWidget):
         self._drag_from = QPointF()
         self._scaled = {}  # (which, w, h) -> QPixmap: the preview pre-scaled, so moving the divider is a copy
         self.markers = HintMarkers()
+        self.cursor = HintCursor()
         self._hint_mode = False
         self._moved = False  # whether the press being dragged has moved (a marker), or beyond CLICK_SLOP
 
@@ -80,6 +86,7 @@ class CompareView(QWidget):
     def set_hint_mode(self, on: bool) -> None:
         self._hint_mode = on
         self._drag = None
+        self.cursor.reset()
         self.setToolTip(HINT_TIP if on else self._tip)
         self.setAccessibleDescription(HINT_TIP if on else "")
         self.update()
@@ -87,9 +94,17 @@ class CompareView(QWidget):
     def hint_mode(self) -> bool:
         return self._hint_mode
 
+    def hold_marker(self, index: int) -> None:
+        """Focus the view with marker `index` held, so that the arrow keys move it (from the hint list)."""
+        if self._hint_mode and 0 <= index < len(self.markers.hints):
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.cursor.active = True
+            self.cursor.hold(self, index)
+
     def set_hints(self, hints, selected=None) -> None:
         """The hints to draw (colorizer.hints.Hint) and the selected one's index."""
         self.markers.set_hints(hints, selected)
+        self.cursor.follow(self.markers)
         self.update()
 
     def photo_pixel(self, pos: QPointF):
@@ -134,6 +149,7 @@ class CompareView(QWidget):
     def new_photo(self) -> None:
         """Another photo is about to be shown: back to Fit, no detail."""
         self._scale, self._detail = None, None
+        self.cursor.reset()
         self._changed()
 
     def before_image(self) -> QImage:
@@ -260,6 +276,16 @@ class CompareView(QWidget):
         self._clamp_centre()
         self._changed()
 
+    def show_point(self, p: QPointF, margin: float = 24) -> None:
+        """Pan (when zoomed in) so that photo point p is in view, at least margin px inside its edges."""
+        if self._scale is None:
+            return
+        w, v = self.from_photo(p), self.visible_rect().adjusted(margin, margin, -margin, -margin)
+        dx = v.left() - w.x() if w.x() < v.left() else v.right() - w.x() if w.x() > v.right() else 0
+        dy = v.top() - w.y() if w.y() < v.top() else v.bottom() - w.y() if w.y() > v.bottom() else 0
+        if dx or dy:
+            self.pan_by(dx, dy)
+
     def _clamp_centre(self) -> None:
         """Keep the photo covering the view where it is larger than it, centred where it is smaller."""
         s = self._scale
@@ -377,10 +403,12 @@ class CompareView(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         self._drag, self._drag_from, self._moved = self._press_kind(pos), pos, False
+        self.cursor.active = False  # the mouse is in use: no crosshair until a key moves it
         if self._drag == "pan":
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
         elif self._drag == "marker":
             index = self.markers.at(self, pos)
+            self.cursor.pressed(index)
             self.marker_selected.emit(index)  # first: the hints sent back with the selection end any drag
             self.markers.drag = (index, self.markers.position(index))
         elif self._drag == "divider":
@@ -421,6 +449,7 @@ class CompareView(QWidget):
         elif drag == "point":
             pixel = self.photo_pixel(self._drag_from)
             if pixel is not None:
+                self.cursor.clicked(pixel)
                 self.point_clicked.emit(pixel)
         self._update_cursor(event.position())
 
@@ -447,6 +476,9 @@ class CompareView(QWidget):
         event.accept()
 
     def event(self, event):
+        if event.type() == QEvent.Type.ShortcutOverride and self._hint_mode and self.cursor.wants_shortcut(event):
+            event.accept()  # the key comes to keyPressEvent rather than to the window's shortcut
+            return True
         # Pinch: a native gesture where the platform has one (macOS, Wayland, X11 with XInput 2.4),
         # else Qt's gesture recogniser on touch screens.
         if event.type() == QEvent.Type.NativeGesture:
@@ -464,6 +496,8 @@ class CompareView(QWidget):
         return super().event(event)
 
     def keyPressEvent(self, event):
+        if self._hint_mode and self.cursor.key_press(self, event):
+            return
         key, shift = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         pans = {Qt.Key.Key_Left: (1, 0), Qt.Key.Key_Right: (-1, 0), Qt.Key.Key_Up: (0, 1), Qt.Key.Key_Down: (0, -1)}
         if shift and key in pans:
@@ -485,6 +519,25 @@ class CompareView(QWidget):
             self.zoom_by(1 / ZOOM_STEP)
         else:
             super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        # In hint mode Tab goes through the markers before it leaves the view.
+        if self._hint_mode and self.hasFocus() and self.cursor.tab(self, next):
+            return True
+        return super().focusNextPrevChild(next)
+
+    def focusInEvent(self, event):
+        super().focusInEvent(event)
+        if self._hint_mode and event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason,
+                                                  Qt.FocusReason.ShortcutFocusReason):
+            self.cursor.active = True  # reached with the keyboard: show where Enter places a hint
+            self.cursor.announce(self)
+
+    def focusOutEvent(self, event):
+        super().focusOutEvent(event)
+        if event.reason() not in (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason):
+            self.cursor.let_go(self, say=False)  # coming back starts from the crosshair
+        self.update()  # the crosshair is drawn only with the focus
 
     # ---- painting -------------------------------------------------------------------------------
     def sizeHint(self) -> QSize:
@@ -557,6 +610,7 @@ class CompareView(QWidget):
         self._paint_divider(painter, v, x)
         if self._hint_mode:
             self.markers.paint(painter, self)
+            self.cursor.paint(painter, self)
 
     def _paint_labels(self, painter: QPainter, v: QRectF, x: float) -> None:
         font = painter.font()

@@ -4,9 +4,10 @@ predicted distribution there, as ideepcolor's "suggested colours"), the colour s
 of the next hints placed ("New hints:" says which).
 
 The swatches are buttons: reachable with Tab, pressed with Space, and named with their colour for
-screen readers."""
+screen readers; keys 1 to 7 press them from anywhere in the window while the palette is shown (a hidden
+or disabled button's shortcut does nothing, and a text field keeps its digits)."""
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import QColorDialog, QGridLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 SWATCHES = 7  # the colour shown now and six suggestions
@@ -36,13 +37,14 @@ class HintPalette(QWidget):
             button.setAutoRaise(False)
             button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             button.setAccessibleName(f"Palette colour {i + 1}")
+            button.setShortcut(QKeySequence(str(i + 1)))
             button.clicked.connect(lambda checked=False, b=button: self._pick(b.property("color")))
             button.hide()
             grid.addWidget(button, i // COLUMNS, i % COLUMNS)
             self.swatches.append(button)
-        self.other_button = QPushButton("Other colour…")
+        self.other_button = QPushButton("&Other colour…")
         self.other_button.setAccessibleName("Other colour")
-        self.other_button.setToolTip("Choose any colour in the system's colour dialog")
+        self.other_button.setToolTip("Choose any colour in the system's colour dialog (Alt+O)")
         self.other_button.clicked.connect(self.choose_other)
         self.pen_label = QLabel()
         self.pen_label.setWordWrap(True)
@@ -61,13 +63,13 @@ class HintPalette(QWidget):
         colors = [(now, "Colour shown here now, without this hint")] if now else []
         colors += [(c, f"Suggested colour {i + 1}: the model finds it likely here")
                    for i, c in enumerate(c for c in suggestions if c != now)]
-        for button, (color, what) in zip(self.swatches, colors + [(None, "")] * SWATCHES):
+        for i, (button, (color, what)) in enumerate(zip(self.swatches, colors + [(None, "")] * SWATCHES)):
             button.setVisible(color is not None)
             if color is None:
                 continue
             button.setProperty("color", color)
             button.setIcon(swatch_icon(color))
-            button.setToolTip(f"{what} ({color}). Click to use it.")
+            button.setToolTip(f"{what} ({color}). Click or press {i + 1} to use it.")
             button.setAccessibleName(f"{what.split(':')[0]}, {color}")
         self.status.setText("" if colors else "No suggestions here.")
         self.status.setVisible(not colors)

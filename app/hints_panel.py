@@ -4,9 +4,11 @@ This panel owns the mode (its action and the view bar's button, H), the palette 
 list of hints, and the actions on them: undo and redo (Ctrl+Z, Ctrl+Shift+Z: the selected photo's
 QUndoStack, app.photos), remove, clear, load and save a HINTS.json (the command line's format), and
 saving the photo's colour copy with its hints. The before/after view draws the markers and reports
-clicks and drags (app.compare); the hints themselves are app.photos', one set per photo, and every
-change goes through Photos.edit_hints, so that undo covers it. It runs no network: the window asks the
-worker for the new colours (app.previews) and for the palette's suggestions (suggestions_wanted).
+clicks and drags, and the keyboard's crosshair and arrow-key moves (app.compare, app.hint_cursor); the
+hints themselves are app.photos', one set per photo, and every change goes through Photos.edit_hints,
+so that undo covers it, from the mouse and from the keyboard alike. It runs no network: the window asks
+the worker for the new colours (app.previews) and for the palette's suggestions (suggestions_wanted),
+again whenever the model or the temperature changes, since the colour shown at the point does.
 
 A model trained without hints cannot take them: the mode is then disabled, and its tooltip says why.
 """
@@ -31,7 +33,8 @@ MODE_TIP = "Colour hints: click the photo to say which colour a spot has; the mo
 class HintsPanel(QWidget):
     mode_toggled = Signal(bool)
     markers_changed = Signal(object, object)  # the selected photo's hints (tuple), the selected one's index
-    suggestions_wanted = Signal(int, int, object)  # x, y of the selected hint, the photo's other hints
+    marker_activated = Signal(int)  # Enter on a hint of the list: move it on the photo with the arrow keys
+    suggestions_wanted = Signal(int, int, object, float)  # x, y of the selected hint, the photo's other hints, T
     save_requested = Signal()  # save the selected photo's colour copy (with its hints)
     message = Signal(str, int)  # for the status bar: text, milliseconds
 
@@ -41,7 +44,8 @@ class HintsPanel(QWidget):
         self.key = self.source = self.size = None  # the selected photo; size (width, height)
         self.selected = None  # index of the selected hint
         self._takes = False
-        self._asked = None  # (key, x, y, other hints) of the palette asked for last
+        self._model_id, self._temperature = None, 0.0  # what the palette's "shown now" colour is decoded with
+        self._asked = None  # (key, model id, T, x, y, other hints) of the palette asked for last
         self._build_actions()
         self._build_widgets()
         photos.hints_changed.connect(self._on_hints_changed)
@@ -75,14 +79,18 @@ class HintsPanel(QWidget):
 
         title = QLabel("<b>Colour hints</b>")
         help_text = QLabel("Click the photo to place a hint. Drag a marker to move it; right click or "
-                           "Delete removes it.")
+                           "Delete removes it. Keyboard: on the photo the arrow keys move a crosshair and "
+                           "Enter places a hint; Tab reaches the markers, the arrow keys move them. Keys 1 "
+                           "to 7 pick the palette's colours.")
         help_text.setWordWrap(True)
         self.palette_box = HintPalette()
         self.palette_box.picked.connect(self.pick)
         self.list = QListWidget()
         self.list.setAccessibleName("Colour hints of this photo")
-        self.list.setToolTip("The hints of this photo: select one to edit its colour; Delete removes it")
+        self.list.setToolTip("The hints of this photo (Alt+S): select one to edit its colour; Enter goes to "
+                             "it on the photo, where the arrow keys move it; Delete removes it")
         self.list.currentRowChanged.connect(self._on_row_changed)
+        self.list.itemActivated.connect(lambda item: self.marker_activated.emit(self.list.row(item)))
         delete = QAction(self.list)
         delete.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence(Qt.Key.Key_Backspace)])
         delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -123,9 +131,12 @@ class HintsPanel(QWidget):
         self.selected = None
         self._refresh()
 
-    def set_model(self, card) -> None:
-        """The current model: the mode is only for models trained with hints."""
+    def set_model(self, card, temperature: float = None) -> None:
+        """The current model (at its temperature): the mode is only for models trained with hints."""
         self._takes = card_takes_hints(card)
+        self._model_id = card.get("id") if card else None
+        if temperature is not None:
+            self._temperature = temperature
         if self._takes or card is None:
             tip = f"{MODE_TIP} (H)"
         else:
@@ -137,9 +148,13 @@ class HintsPanel(QWidget):
         self.mode_button.setToolTip(tip)
         if not self._takes and self.mode_action.isChecked():
             self.mode_action.setChecked(False)
-        self._asked = None  # another model finds other colours likely
-        self._ask_suggestions()
+        self._ask_suggestions()  # another model finds other colours likely, and shows another one
         self._enable()
+
+    def set_temperature(self, t: float) -> None:
+        """The slider moved: the colour shown at the selected hint's point is another one now."""
+        self._temperature = t
+        self._ask_suggestions()
 
     def is_on(self) -> bool:
         return self.mode_action.isChecked()
@@ -157,12 +172,17 @@ class HintsPanel(QWidget):
         self.selected = len(hints)  # before the edit: its refresh asks for the new hint's suggestions
         self.photos.edit_hints(self.key, hints + (Hint(point.x(), point.y(), color),), "Place hint")
 
-    def move(self, index: int, point: QPoint) -> None:
+    def move(self, index: int, point: QPoint, merge=None) -> None:
         hints = list(self.hints())
         if 0 <= index < len(hints):
             hints[index] = Hint(point.x(), point.y(), hints[index].color)
             self.selected = index
-            self.photos.edit_hints(self.key, hints, "Move hint")
+            self.photos.edit_hints(self.key, hints, "Move hint", merge)
+
+    def nudge(self, index: int, point: QPoint) -> None:
+        """An arrow key moved marker index: one arrow-key move after another of the same marker is one
+        undo step, as one drag is."""
+        self.move(index, point, merge=("keyboard move", index))
 
     def remove(self, index: int) -> None:
         hints = list(self.hints())
@@ -241,8 +261,9 @@ class HintsPanel(QWidget):
         hints = self.hints()
         if answer.key != self.key or self.selected is None or self.selected >= len(hints):
             return
-        if self._asked is None or self._asked[1:3] != (answer.x, answer.y):
-            return  # an answer for an earlier place of the hint
+        if self._asked is None or self._asked[:5] != (answer.key, answer.model_id, answer.temperature, answer.x,
+                                                      answer.y):
+            return  # an answer for an earlier place of the hint, model or temperature
         if answer.error:
             self.palette_box.clear(f"No suggestions: {answer.error}")
         else:
@@ -286,11 +307,15 @@ class HintsPanel(QWidget):
             return
         hint = hints[self.selected]
         others = hints[:self.selected] + hints[self.selected + 1:]
-        ask = (self.key, int(hint.x), int(hint.y), others)
+        ask = (self.key, self._model_id, self._temperature, int(hint.x), int(hint.y), others)
         if ask != self._asked:
+            # For another T or model at the same point the swatches stay until the new ones come: no
+            # flicker while the slider moves, and a focused swatch keeps the focus.
+            same_point = self._asked is not None and self._asked[3:] == ask[3:] and self._asked[0] == ask[0]
             self._asked = ask
-            self.palette_box.clear("Finding the colours likely here…")
-            self.suggestions_wanted.emit(int(hint.x), int(hint.y), others)
+            if not same_point:
+                self.palette_box.clear("Finding the colours likely here…")
+            self.suggestions_wanted.emit(int(hint.x), int(hint.y), others, self._temperature)
 
     def _on_row_changed(self, row: int) -> None:
         self.select(row if row >= 0 else None)

@@ -195,3 +195,5 @@ class Suggestions:
     colors: list = field(default_factory=list)
     now: str = None
     error: str = None
+    model_id: str = None  # the request's model and temperature: an answer for older ones is not shown
+    temperature: float = None

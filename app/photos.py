@@ -47,17 +47,32 @@ class RecentImages:
 
 class HintEdit(QUndoCommand):
     """One change of a photo's hints (placing, moving, recolouring, removing, clearing, loading), as the
-    hints before and after: every kind of change is then undone the same way."""
+    hints before and after: every kind of change is then undone the same way.
 
-    def __init__(self, photos: "Photos", key: int, before: tuple, after: tuple, text: str):
+    `merge`: edits pushed one after another with the same merge key become one step, as the arrow-key
+    moves of one marker do, so that they are undone like the one drag the mouse makes of them."""
+
+    MERGING = 1  # QUndoCommand.id of the edits that may merge (-1: never)
+
+    def __init__(self, photos: "Photos", key: int, before: tuple, after: tuple, text: str, merge=None):
         super().__init__(text)
-        self.photos, self.key, self.before, self.after = photos, key, before, after
+        self.photos, self.key, self.before, self.after, self.merge = photos, key, before, after, merge
 
     def redo(self) -> None:
         self.photos.set_hints(self.key, self.after)
 
     def undo(self) -> None:
         self.photos.set_hints(self.key, self.before)
+
+    def id(self) -> int:
+        return self.MERGING if self.merge is not None else -1
+
+    def mergeWith(self, other) -> bool:
+        if not isinstance(other, HintEdit) or (other.key, other.merge) != (self.key, self.merge):
+            return False
+        self.after = other.after
+        self.setObsolete(self.after == self.before)  # moved back to where it was: no step at all
+        return True
 
 
 class Photos(QObject):
@@ -82,11 +97,11 @@ class Photos(QObject):
             self._hints[key] = hints
             self.hints_changed.emit(key)
 
-    def edit_hints(self, key, hints, text: str) -> None:
-        """Change the photo's hints as one step that Ctrl+Z undoes."""
+    def edit_hints(self, key, hints, text: str, merge=None) -> None:
+        """Change the photo's hints as one step that Ctrl+Z undoes (merge: see HintEdit)."""
         hints = tuple(hints)
         if key is not None and hints != self.hints(key):
-            self.undo_stack(key).push(HintEdit(self, key, self.hints(key), hints, text))
+            self.undo_stack(key).push(HintEdit(self, key, self.hints(key), hints, text, merge))
 
     def undo_stack(self, key) -> QUndoStack:
         if key not in self._stacks:

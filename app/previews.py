@@ -208,10 +208,11 @@ class Previews(QObject):
         self.model_preview_shown.emit(answer)
 
     # ---- the hint palette ---------------------------------------------------------------------------
-    def request_suggestions(self, x: int, y: int, others) -> None:
-        """The colours the current model finds likely at (x, y) of the selected photo, with its other hints."""
+    def request_suggestions(self, x: int, y: int, others, temperature: float) -> None:
+        """The colours the current model finds likely at (x, y) of the selected photo, with its other hints,
+        and the one it shows there at this temperature."""
         selected = self._selected()
         if selected is not None:
             entry, card = selected
-            self.worker.request_suggestions(SuggestRequest(entry.key, entry.source, card, self.choice.temperature(),
-                                                           x, y, tuple(others)))
+            self.worker.request_suggestions(SuggestRequest(entry.key, entry.source, card, temperature, x, y,
+                                                           tuple(others)))

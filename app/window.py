@@ -252,7 +252,11 @@ class MainWindow(QMainWindow):
         compare.point_clicked.connect(lambda p: hints.add_at(p, compare.shown_color(p.x(), p.y())))
         compare.marker_selected.connect(hints.select)
         compare.marker_moved.connect(hints.move)
+        compare.marker_nudged.connect(hints.nudge)
+        hints.marker_activated.connect(compare.hold_marker)
         compare.marker_removed.connect(hints.remove)
+        compare.position_announced.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.choice.temperature_changed.connect(hints.set_temperature)  # the palette's "shown now" follows T
         self.photos.hints_changed.connect(self._on_hints_changed)
 
     def _no_models(self) -> None:
@@ -289,7 +293,7 @@ class MainWindow(QMainWindow):
         self.output_row.set_output_dir(path, remember)
 
     def _on_model_changed(self, card: dict) -> None:
-        self.hints_panel.set_model(card)
+        self.hints_panel.set_model(card, self.temperature())
         self.models_view.set_current(card["id"])
         self._hide_banner()
         self.previews.request()

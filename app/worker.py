@@ -315,7 +315,8 @@ class ColorizeWorker(QObject):
         self.model_preview_ready.emit(answer)
 
     def _suggest_colors(self, request: SuggestRequest) -> None:
-        answer = Suggestions(request.key, request.x, request.y)
+        answer = Suggestions(request.key, request.x, request.y, model_id=request.model.get("id"),
+                             temperature=request.temperature)
         colorizer = self._colorizer(request.model)
         if colorizer is None:
             answer.error = "the model could not be loaded"
