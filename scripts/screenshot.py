@@ -2,6 +2,10 @@
 
     xvfb-run -a python scripts/screenshot.py --weights WEIGHTS_DIR --image PHOTO [--out docs/screenshot.png]
 
+With --hints HINTS.json (the command line's format, photo pixels) the window is in hint mode with those
+hints on the photo, loaded as its "Load hints…" does, the last one selected so that the palette shows the
+colours the model finds likely there.
+
 scripts/screenshot.sh does exactly this under Xvfb. The settings are kept in a temporary file and the
 copies go to a temporary folder (or --output), so the user's own settings and Pictures are left alone.
 """
@@ -33,6 +37,8 @@ def parse_args(argv=None):
     p.add_argument("--timeout", type=float, default=600, help="seconds to wait for the colorizing")
     p.add_argument("--zoom", choices=("fit", "100"), default="fit", help="the view at Fit or at 100 %%")
     p.add_argument("--compare-models", action="store_true", help="show Compare models instead")
+    p.add_argument("--hints", metavar="HINTS.json",
+                   help="show hint mode with these hints on the first photo (the last one selected)")
     return p.parse_args(argv)
 
 
@@ -88,6 +94,16 @@ def main(argv=None) -> int:
         if not wait_until(lambda: window.compare.detail_request() is None
                           or (window.compare.detail() or {}).get("after") is not None, args.timeout):
             sys.exit("screenshot: the 100 % view was not decoded in time")
+    if args.hints:
+        panel = window.hints_panel
+        window.hint_mode_action.setChecked(True)
+        if not window.hint_mode_action.isChecked() or not panel.load_file(args.hints):
+            sys.exit(f"screenshot: the hints of {args.hints} were not loaded (a model that takes hints?)")
+        hints = panel.hints()
+        panel.select(len(hints) - 1)  # as if just placed: the palette shows its suggestions
+        if not wait_until(lambda: window.shown is not None and window.shown.hints == hints and not window.is_busy()
+                          and panel.palette_box.colors(), args.timeout):
+            sys.exit("screenshot: the preview with the hints or the palette was not shown in time")
     if args.compare_models:
         window.compare_models_action.setChecked(True)
         ids = [c["id"] for c in window.models]
