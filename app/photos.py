@@ -82,6 +82,9 @@ class Photos(QObject):
         super().__init__(parent)
         self.entries = {}  # key -> the photo's latest successful ItemResult (or its error), without images
         self.recent = RecentImages()
+        # each photo's last preview without hints, so that undoing its hints brings back the very pixels
+        # shown before them (a preview with them is made at the view's size, which hint mode narrows)
+        self.automatic = RecentImages()
         self._hints = {}  # key -> tuple of colorizer.hints.Hint
         self.undo_group = QUndoGroup(self)
         self._stacks = {}  # key -> QUndoStack, made at the first change
@@ -123,8 +126,10 @@ class Photos(QObject):
     def keep(self, result: ItemResult) -> None:
         """Remember a finished photo; a failed re-save keeps the photo's earlier (good) result."""
         if result.ok:
-            self.recent.put(result.key, result.gray, result.color,
-                            Shown(result.key, result.model_id, result.temperature, result.hints))
+            shown = Shown(result.key, result.model_id, result.temperature, result.hints)
+            self.recent.put(result.key, result.gray, result.color, shown)
+            if not result.hints:
+                self.automatic.put(result.key, None, result.color, shown)
         if result.ok or result.key not in self.entries:
             self.entries[result.key] = replace(result, gray=None, color=None)  # images live in self.recent
 
@@ -145,6 +150,7 @@ class Photos(QObject):
     def clear(self) -> None:
         self.entries.clear()
         self.recent.clear()
+        self.automatic.clear()
         self.undo_group.setActiveStack(None)
         for stack in self._stacks.values():
             self.undo_group.removeStack(stack)

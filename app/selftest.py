@@ -140,6 +140,35 @@ def check_model(rep: Report, card: dict, inputs: list, broken: Path, out_dir: Pa
     for fmt in ("png", "jpeg"):
         check_outputs(rep, card, colorizer, inputs, broken, out_dir if fmt == "png" else out_dir / fmt,
                       OutputOptions(fmt))
+    if colorizer.takes_hints:
+        check_hint(rep, card, colorizer, inputs[0])
+
+
+def check_hint(rep: Report, card: dict, colorizer, image: Path) -> None:
+    """A model trained with colour hints: one hint moves the colour around its point toward the hint's
+    (the window's hint mode and `colorize --hints` run on this)."""
+    import numpy as np
+    from PIL import Image
+
+    from colorizer.color import rgb_to_lab_fast
+    from colorizer.hints import Hint
+
+    with Image.open(image) as im:
+        pixels = np.asarray(im.convert("RGB"))
+    h, w = pixels.shape[:2]
+    hint = Hint(w // 2, h * 3 // 4, "#c83c3c")  # a red on the generated land: no prior puts it there
+    T = colorizer.default_temperature
+    try:
+        before, after = (rgb_to_lab_fast(colorizer.predict(pixels, hints=hints).decode(T))
+                         for hints in (None, [hint]))
+    except Exception as e:
+        rep.check(False, f"{card['id']}: a colour hint is followed", f"{type(e).__name__}: {e}")
+        return
+    r = max(2, w // 64)
+    box = (slice(hint.y - r, hint.y + r), slice(hint.x - r, hint.x + r))
+    d0, d1 = (float(np.linalg.norm(lab[box][..., 1:].reshape(-1, 2).mean(0) - hint.ab)) for lab in (before, after))
+    rep.check(d1 < d0, f"{card['id']}: a colour hint is followed",
+              f"ab distance to the hint's colour around it {d0:.1f} -> {d1:.1f}")
 
 
 def check_outputs(rep: Report, card: dict, colorizer, inputs: list, broken: Path, out_dir: Path, options) -> None:

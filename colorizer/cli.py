@@ -204,6 +204,9 @@ def main(argv=None):
     t.add_argument("--hints", action="store_true", default=None,
                    help="simulate colour hints from the truth on the crops (pretrained encoder)")
     t.add_argument("--hint-p", dest="hint_p", type=float, help="geometric p of the number of hints (1/8)")
+    t.add_argument("--hint-recolor", dest="hint_recolor", type=float,
+                   help="share of hinted crops whose first hint's hue family is turned to another hue, the "
+                        "truth with it, so that the model follows hints it would not guess (0)")
     t.add_argument("--logit-stride", dest="logit_stride", type=int, choices=[1, 2],
                    help="pretrained encoder: logits and loss at 1/this of the crop (2)")
     t.add_argument("--width", type=int)

@@ -149,19 +149,45 @@ def draw_points(rng: np.random.Generator, h: int, w: int, p: float = 1 / 8, most
     return pts
 
 
-def simulate_hints(ab, rng: np.random.Generator, p: float = 1 / 8):
+def recolor_family(ab, centre_ab, angle: float, width: float = math.pi / 4):
+    """ab (2, H, W) torch with the hue family of centre_ab (hues within `width` radians of its hue, with
+    some chroma) turned by `angle`, fading to unturned at the family's edge; other hues and greys kept.
+    Training's stand-in for a person's hint that goes against the scene ("this meadow is blue")."""
+    import torch
+
+    hue_off = torch.remainder(torch.atan2(ab[1], ab[0]) - math.atan2(centre_ab[1], centre_ab[0]) + math.pi,
+                              2 * math.pi) - math.pi
+    share = (1 - hue_off.abs() / width).clamp(0, 1) * ((torch.hypot(ab[0], ab[1]) - 3) / 5).clamp(0, 1)
+    turn = angle * share
+    cos, sin = torch.cos(turn), torch.sin(turn)
+    return torch.stack([cos * ab[0] - sin * ab[1], sin * ab[0] + cos * ab[1]])
+
+
+def simulate_hints(ab, rng: np.random.Generator, p: float = 1 / 8, recolor: float = 0.0):
     """Training hints for a batch of true ab (N, 2, H, W) torch -> hint maps (N, 3, H, W) on its device:
-    each point's patch gets the patch's mean true ab and the mask."""
+    each point's patch gets the patch's mean true ab and the mask.
+
+    recolor: the share of crops with hints whose first hint's colour family is turned to a random other
+    hue (recolor_family), in ab itself (in place), so that the hints and the targets agree: the network
+    learns to follow a hint that its prior would not guess, where hints from the truth alone teach it
+    to follow only plausible ones."""
     import torch
 
     n, _, h, w = ab.shape
     out = torch.zeros(n, HINT_CHANNELS, h, w, device=ab.device)
     for i in range(n):
-        for y, x, side in draw_points(rng, h, w, p):
+        points = draw_points(rng, h, w, p)
+        patches = []
+        for y, x, side in points:
             y0, x0 = max(0, y - side // 2), max(0, x - side // 2)
-            y1, x1 = min(h, y0 + side), min(w, x0 + side)
-            out[i, :2, y0:y1, x0:x1] = ab[i, :, y0:y1, x0:x1].mean(dim=(1, 2))[:, None, None] / HINT_AB_SCALE
-            out[i, 2, y0:y1, x0:x1] = 1.0
+            patches.append((slice(y0, min(h, y0 + side)), slice(x0, min(w, x0 + side))))
+        if points and recolor > 0 and rng.random() < recolor:
+            first = ab[i, :, patches[0][0], patches[0][1]].mean(dim=(1, 2))
+            if torch.hypot(first[0], first[1]) >= 8:  # a grey hint has no hue family to turn
+                ab[i] = recolor_family(ab[i], first.tolist(), rng.uniform(math.pi / 3, 5 * math.pi / 3))
+        for ys, xs in patches:
+            out[i, :2, ys, xs] = ab[i, :, ys, xs].mean(dim=(1, 2))[:, None, None] / HINT_AB_SCALE
+            out[i, 2, ys, xs] = 1.0
     return out
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from safetensors.numpy import save_file
 
 from .export import git_blob_id, training_sources
-from .weights import ModelError, _read_model
+from .weights import LITE_UNET, ModelError, _read_model
 
 OPTIONAL_PREFIXES = ("context.",)  # tensors of a branch that a model may lack (see above)
 
@@ -63,13 +63,23 @@ def soup(first, second, alpha: float, name: str, weights_dir="weights", title=No
         raise ModelError(f"--alpha {alpha}: the second model's share must be within 0..1")
     (path_a, card_a, arch_a, _, state_a), (path_b, card_b, arch_b, _, state_b) = \
         _read_model(first), _read_model(second)
-    for key in ("n_classes", "width", "activation"):
-        if arch_a[key] != arch_b[key]:
-            raise ModelError(f"{path_a} and {path_b} differ in {key}: {arch_a[key]} against {arch_b[key]}")
-    context = arch_a["global_context"] or arch_b["global_context"]
-    if arch_a["global_context"] != arch_b["global_context"] and arch_a["activation"] != "relu":
-        raise ModelError(f"only one of {path_a} and {path_b} has the context branch, and with "
-                         f"{arch_a['activation']} a zero branch is not switched off")
+    kind_a, kind_b = (c["architecture"].get("type") for c in (card_a, card_b))
+    if kind_a != kind_b:
+        raise ModelError(f"{path_a} and {path_b} are different networks: {kind_a} against {kind_b}")
+    if kind_a == LITE_UNET:  # the U-Net on a pretrained encoder: one layout, every tensor in both
+        if arch_a != arch_b:
+            raise ModelError(f"{path_a} and {path_b} differ in their architecture settings")
+        architecture = card_a["architecture"]
+    else:
+        for key in ("n_classes", "width", "activation"):
+            if arch_a[key] != arch_b[key]:
+                raise ModelError(f"{path_a} and {path_b} differ in {key}: {arch_a[key]} against {arch_b[key]}")
+        context = arch_a["global_context"] or arch_b["global_context"]
+        if arch_a["global_context"] != arch_b["global_context"] and arch_a["activation"] != "relu":
+            raise ModelError(f"only one of {path_a} and {path_b} has the context branch, and with "
+                             f"{arch_a['activation']} a zero branch is not switched off")
+        architecture = {"type": "unet4", **{k: arch_a[k] for k in ("n_classes", "width", "activation")},
+                        **({"global_context": True} if context else {})}
     if card_a["bins"]["cells"] != card_b["bins"]["cells"]:
         raise ModelError(f"{path_a} and {path_b} predict different ab classes")
     if card_a.get("lambda") != card_b.get("lambda"):  # a soup across rebalancing would be neither model
@@ -100,9 +110,9 @@ def soup(first, second, alpha: float, name: str, weights_dir="weights", title=No
             **training_sources(stages),
             "total_wall_time_s": sum(st.get("wall_time_s", 0) for st in stages),
         },
+        **({"encoder_weights": card_a["encoder_weights"]} if "encoder_weights" in card_a else {}),
         "id": name,
-        "architecture": {"type": "unet4", **{k: arch_a[k] for k in ("n_classes", "width", "activation")},
-                         **({"global_context": True} if context else {})},
+        "architecture": architecture,
         "bins": card_a["bins"],
     }
     out = Path(weights_dir)

@@ -35,7 +35,7 @@ from .bins import ABBins
 from .data import RandomCrops, StepBatches, ab_statistics, load_photos, mixed_cell_counts, sampling_weights, validation_set
 from .decode import annealed_mean
 from .export import git_blob_id
-from .loss import SoftEncoder, rebalanced_cross_entropy, soft_targets, targets_at
+from .loss import SoftEncoder, class_targets, rebalanced_cross_entropy, soft_targets, targets_at
 from .color import lab_to_rgb
 from .hints import simulate_hints
 from .lite_unet import LiteUNet, LiteUNetConfig
@@ -56,6 +56,7 @@ class TrainConfig:
     encoder_lr: float = 0.0  # pretrained encoder: its learning rate as a fraction of --lr (0: frozen, inference mode)
     hints: bool = False  # simulate colour hints from the truth on the crops (colorizer.hints; pretrained encoder)
     hint_p: float = 0.125  # the number of hints is geometric with this p (one crop in 1/p has none)
+    hint_recolor: float = 0.0  # share of hinted crops whose first hint's hue family is turned (hints.simulate_hints)
     logit_stride: int = 2  # pretrained encoder: logits (and the loss) at 1/this of the crop
     width: int = 32  # base channels (the design: 64)
     activation: str = "sigmoid"  # the design's; relu / leaky_relu / silu train faster
@@ -439,8 +440,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
                 L = L.contiguous(memory_format=torch.channels_last)
             for g in optimizer.param_groups:
                 g["lr"] = lr_at(step, cfg) * g.get("lr_scale", 1.0)
-            hints = simulate_hints(ab, np.random.default_rng([cfg.seed, rank, step]), cfg.hint_p) \
-                if cfg.hints else None
+            hints = simulate_hints(ab, np.random.default_rng([cfg.seed, rank, step]), cfg.hint_p,
+                                   cfg.hint_recolor) if cfg.hints else None
+            if hints is not None and cfg.hint_recolor > 0:  # ab may have been recoloured: its classes with it
+                target = class_targets(ab, lookup)
             with torch.autocast(device.type, dtype=amp or torch.bfloat16, enabled=amp is not None):
                 logits = net(L, hints) if hints is not None else net(L)
             ab, target = targets_at(logits, ab, target, lookup)

@@ -4,28 +4,50 @@
 #      scripts/choose_temperature.py);
 #   2. the table at each model's default T on both folders (docs/figures/eval_val*.json);
 #   3. the sample grid and per-model temperature strips on the val landscapes with sky, water or foliage
-#      (chosen by their content, before any model output was looked at).
-#   VAL=../shared/photos/val VAL_SCENES=../shared/photos/val-scenes scripts/evaluate_models.sh [sweep|table|grid ...]
+#      (chosen by their content, before any model output was looked at);
+#   4. hue by angle (scripts/hue_angle.py) on both folders, each model at its default T;
+#   5. Natural with 0, 1, 2, 5, 10, 20 and 50 colour hints drawn from the truth, on both folders.
+# Figures go to docs/figures/eval$TAG_*.json (TAG: the session, 16 by default).
+#   VAL=../shared/photos/val VAL_SCENES=../shared/photos/val-scenes scripts/evaluate_models.sh [sweep|table|grid|hue|hints ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VAL="${VAL:-../shared/photos/val}"
 VAL_SCENES="${VAL_SCENES:-../shared/photos/val-scenes}"
 py=.venv/bin/python
+TAG="${TAG:-16}"
 models=(--model natural --model balanced --model vivid)
 GRID=(gcompris-qt-data__chateaudeChambord.jpg gcompris-qt-data__rocamadour.jpg gcompris-qt-data__sea1.jpg
       palapeli-data__castle-maintenon.jpg gcompris-qt-data__usa_mountRushmore.jpg tuxpaint-data__sheep.jpg
       tuxpaint-data__redwoods_above.jpg gcompris-qt-data__bison.jpg)
-steps=("${@:-sweep table grid}")
+steps=("${@:-sweep table grid hue hints}")
+summary() {  # keep the summaries in docs/figures, not every photo's figures (megabytes for val-scenes)
+  $py -c "import json, sys
+for f in sys.argv[1:]:
+    d = json.load(open(f)); d.pop('per_image', None); json.dump(d, open(f, 'w'), indent=1)" "$@"
+}
 for step in ${steps[*]}; do
   case $step in
     sweep) for d in "$VAL:val" "$VAL_SCENES:val_scenes"; do
              $py -m colorizer evaluate "${d%:*}" "${models[@]}" --device numpy \
-               --temperature 0.5 0.6 0.8 1 --json "docs/figures/sweep_${d##*:}.json"
+               --temperature 0.4 0.5 0.6 0.8 1 --json "docs/figures/eval${TAG}_sweep_${d##*:}.json"
            done
-           $py scripts/choose_temperature.py docs/figures/sweep_val.json docs/figures/sweep_val_scenes.json ;;
-    table) $py -m colorizer evaluate "$VAL" "${models[@]}" --device numpy --json docs/figures/eval_val.json
-           $py -m colorizer evaluate "$VAL_SCENES" "${models[@]}" --device numpy --json docs/figures/eval_val_scenes.json ;;
+           summary docs/figures/eval"${TAG}"_sweep_val*.json
+           $py scripts/choose_temperature.py "docs/figures/eval${TAG}_sweep_val.json" \
+             "docs/figures/eval${TAG}_sweep_val_scenes.json" ;;
+    table) $py -m colorizer evaluate "$VAL" "${models[@]}" --device numpy --json "docs/figures/eval${TAG}_val.json"
+           $py -m colorizer evaluate "$VAL_SCENES" "${models[@]}" --device numpy \
+             --json "docs/figures/eval${TAG}_val_scenes.json"
+           summary "docs/figures/eval${TAG}_val.json" "docs/figures/eval${TAG}_val_scenes.json" ;;
     grid)  $py -m colorizer evaluate "${GRID[@]/#/$VAL/}" "${models[@]}" --device numpy --figures docs/figures ;;
-    *) echo "unknown step $step (sweep, table, grid)" >&2; exit 2 ;;
+    hue)   for d in "$VAL:val" "$VAL_SCENES:val_scenes"; do
+             $py scripts/hue_angle.py "${d%:*}" weights/natural.safetensors weights/balanced.safetensors \
+               weights/vivid.safetensors | tee "docs/figures/eval${TAG}_hue_${d##*:}.txt"
+           done ;;
+    hints) for d in "$VAL:val" "$VAL_SCENES:val_scenes"; do
+             $py -m colorizer evaluate "${d%:*}" --model natural --device numpy --hints 0 1 2 5 10 20 50 \
+               --json "docs/figures/eval${TAG}_hints_${d##*:}.json"
+           done
+           summary docs/figures/eval"${TAG}"_hints_val*.json ;;
+    *) echo "unknown step $step (sweep, table, grid, hue, hints)" >&2; exit 2 ;;
   esac
 done

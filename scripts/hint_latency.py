@@ -4,7 +4,7 @@ updated and repainted). A 12-megapixel landscape in the 1200 x 780 window, at Fi
 
     QT_QPA_PLATFORM=offscreen python scripts/hint_latency.py --weights DIR [--device cpu|numpy] [--clicks 12]
 
-DIR holds a model trained with hints (none ships yet: export one, docs/models-pretrained.md). --device
+DIR holds a model trained with hints (the shipped ones are: --weights weights). --device
 numpy runs the network as the packaged app does (ONNX Runtime); cpu with torch where it is installed.
 """
 import argparse

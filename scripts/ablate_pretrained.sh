@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Issue 25's short ablations of the U-Net on EfficientNet-Lite0, at equal crops on this 2-core CPU: each run
+# starts from the ImageNet encoder and a fresh decoder, the encoder frozen (stage 1 of
+# scripts/train_pretrained.sh reached its best val loss at about 8,000 crops), 500 steps of 16 crops of
+# 160 px; runs go two at a time, a thread each. One change each against the control (the lineage's stage 1:
+# hints simulated, lambda 1, train/ 35 % + scenes/ 65 %, chroma bias 2):
+#   nohints    no simulated hints: what hint training costs the automatic colour (issue 25, section 1)
+#   train60    train/ 60 % + scenes/ 40 % (train/ is the only folder with close-ups, flowers, objects)
+#   bias0      chroma bias 0 (photos drawn by folder share only)
+#   lam08      lambda 0.8 (Natural's colour: rebalancing a little instead of none)
+#   crop224    crops of 224 px, 255 steps (about the same time: 1.96x the pixels a crop)
+# and, for about an hour each from session 15's frozen stage end (weights/candidates/lite_s1.safetensors),
+# lr 5e-4, hints as the control, a quarter of the hinted crops recoloured (--hint-recolor 0.25):
+#   frozen-long  3000 steps with the encoder frozen
+#   tuned-long   1400 steps with the encoder learning at 0.1x the lr
+# Then every run is exported to $RUNS/ablations-lite/weights/ and evaluated at full resolution on val/ and
+# val-scenes/ at T 0.6 (colorizer evaluate, ONNX Runtime), and with scripts/hue_angle.py.
+# Resumable: a finished run is skipped, an unfinished one resumed.
+#   DATA=../shared/photos RUNS=runs scripts/ablate_pretrained.sh [train|eval ...] [RUN ...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA="${DATA:-../shared/photos}"
+RUNS="${RUNS:-runs}"
+A="$RUNS/ablations-lite"
+py=.venv/bin/python
+base=(--data "$DATA/train" --data "$DATA/scenes" --val "$DATA/val" --encoder lite0 --crop 160 --batch 16 --soft
+      --steps 500 --lr 1e-3 --warmup 50 --val-every 250 --ckpt-minutes 4 --threads 1)
+from_s1="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2 --lr 5e-4 --warmup 30
+         --init ${S1:-weights/candidates/lite_s1.safetensors}"
+declare -A args=(
+  [control]="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2"
+  [nohints]="--lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2"
+  [train60]="--hints --lambda 1 --folder-weights 0.6 0.4 --chroma-bias 2"
+  [bias0]="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 0"
+  [lam08]="--hints --lambda 0.8 --folder-weights 0.35 0.65 --chroma-bias 2"
+  [crop224]="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2 --crop 224 --steps 255"
+  [frozen-long]="$from_s1 --steps 3000 --hint-recolor 0.25"
+  [tuned-long]="$from_s1 --steps 1400 --encoder-lr 0.1 --hint-recolor 0.25"
+)
+pairs=("control nohints" "train60 lam08" "bias0 crop224" "frozen-long tuned-long")
+
+one() {  # one NAME: start, resume or skip the run
+  local run=$A/$1
+  if [ -f "$run/final.pt" ]; then return; fi
+  # shellcheck disable=SC2086  # the table's words are separate options
+  if [ -f "$run/ckpt.pt" ]; then OMP_NUM_THREADS=1 $py -m colorizer train --run "$run" --resume
+  else OMP_NUM_THREADS=1 $py -m colorizer train --run "$run" "${base[@]}" ${args[$1]}; fi
+  $py -c "import csv, json, sys; r = sys.argv[1]; rows = list(csv.DictReader(open(r + '/metrics.csv')))
+sys.exit(0 if int(rows[-1]['step']) >= json.load(open(r + '/config.json'))['steps'] else 1)" "$run" \
+    && cp "$run/ckpt.pt" "$run/final.pt"
+}
+
+step=${1:-train}; shift || true
+case $step in
+  train) mkdir -p "$A"
+         for pair in "${pairs[@]}"; do
+           names=()
+           for name in $pair; do [ $# -eq 0 ] || [[ " $* " == *" $name "* ]] && names+=("$name"); done
+           # appended, so that a finished run skipped on a later call keeps its log
+           for name in "${names[@]}"; do one "$name" >> "$A/$name.log" 2>&1 & done
+           wait
+         done ;;
+  eval)  models=() files=()
+         for name in ${@:-${!args[@]}}; do
+           [ -f "$A/$name/final.pt" ] || { echo "$name not finished" >&2; continue; }
+           $py -m colorizer export "$A/$name" --name "$name" --checkpoint final.pt --temperature 0.6 \
+             --weights-dir "$A/weights" > /dev/null
+           models+=(--model "$A/weights/$name.safetensors") files+=("$A/weights/$name.safetensors")
+         done
+         for folder in val val-scenes; do
+           $py -m colorizer evaluate "$DATA/$folder" "${models[@]}" --temperature 0.6 --device numpy \
+             --json "$A/$folder.json" > "$A/$folder.txt"
+           $py scripts/hue_angle.py "$DATA/$folder" "${files[@]}" > "$A/$folder.hue.txt"
+         done ;;
+  *) echo "unknown step $step (train, eval)" >&2; exit 2 ;;
+esac
