@@ -44,7 +44,8 @@ if [ -z "$S2" ]; then
     --encoder-lr 0.2 --init "$S1"
   S2="$RUNS/lite_s2/final.pt"
 fi
-# a frozen encoder trains as many crops/s on one thread as on two here, so the two fine-tunes go side by side
+# two frozen runs side by side, a thread each, train about as many crops/s in all as one run on both
+# threads with channels-last and bf16 (docs/models.md, "Training throughput")
 tune=("${common[@]}" --steps "${TUNE_STEPS:-300}" --lr 3e-4 --warmup 20 --init "$S2" --threads 1)
 OMP_NUM_THREADS=1 stage "$RUNS/lite16_balanced" "${tune[@]}" --lambda 0.8 > "$RUNS/lite16_balanced.log" 2>&1 &
 OMP_NUM_THREADS=1 stage "$RUNS/lite16_vivid" "${tune[@]}" --lambda 0.4 > "$RUNS/lite16_vivid.log" 2>&1 &
