@@ -23,6 +23,7 @@ DATA="${DATA:-../shared/photos}"
 RUNS="${RUNS:-runs}"
 A="$RUNS/ablations-lite"
 py=.venv/bin/python
+. scripts/runs.sh
 base=(--data "$DATA/train" --data "$DATA/scenes" --val "$DATA/val" --encoder lite0 --crop 160 --batch 16 --soft
       --steps 500 --lr 1e-3 --warmup 50 --val-every 250 --ckpt-minutes 4 --threads 1)
 from_s1="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2 --lr 5e-4 --warmup 30
@@ -45,9 +46,7 @@ one() {  # one NAME: start, resume or skip the run
   # shellcheck disable=SC2086  # the table's words are separate options
   if [ -f "$run/ckpt.pt" ]; then OMP_NUM_THREADS=1 $py -m colorizer train --run "$run" --resume
   else OMP_NUM_THREADS=1 $py -m colorizer train --run "$run" "${base[@]}" ${args[$1]}; fi
-  $py -c "import csv, json, sys; r = sys.argv[1]; rows = list(csv.DictReader(open(r + '/metrics.csv')))
-sys.exit(0 if int(rows[-1]['step']) >= json.load(open(r + '/config.json'))['steps'] else 1)" "$run" \
-    && cp "$run/ckpt.pt" "$run/final.pt"
+  keep_final "$run"
 }
 
 step=${1:-train}; shift || true

@@ -19,6 +19,7 @@ RUNS="${RUNS:-runs}"
 A="$RUNS/ablations"
 INIT="${INIT:-$RUNS/shared/final.pt}"
 py=.venv/bin/python
+. scripts/runs.sh
 sampling=(--data "$DATA/train" --data "$DATA/scenes" --tone 0.3 --val "$DATA/val" --val-every 120 --workers 0
           --soft --lambda 1 --batch 16 --threads 1 --activation relu)
 tune=("${sampling[@]}" --lr 3e-4 --warmup 30 --init "$INIT" --width 32)
@@ -46,9 +47,7 @@ one() {  # one NAME: start, resume or skip the run
   # shellcheck disable=SC2086  # the table's words are separate options
   if [ -f "$run/ckpt.pt" ]; then OMP_NUM_THREADS=1 $py -m colorizer train --run "$run" --resume
   else OMP_NUM_THREADS=1 $py -m colorizer train --run "$run" "${base[@]}" ${args[$1]}; fi
-  $py -c "import csv, json, sys; r = sys.argv[1]; rows = list(csv.DictReader(open(r + '/metrics.csv')))
-sys.exit(0 if int(rows[-1]['step']) >= json.load(open(r + '/config.json'))['steps'] else 1)" "$run" \
-    && cp "$run/ckpt.pt" "$run/final.pt"
+  keep_final "$run"
 }
 
 for step in ${@:-train eval}; do

@@ -24,6 +24,7 @@ cd "$(dirname "$0")/.."
 DATA="${DATA:-../shared/photos}"
 RUNS="${RUNS:-runs}"
 py=.venv/bin/python
+. scripts/runs.sh
 common=(--data "$DATA/train" --val "$DATA/val" --width 32 --activation relu --crop 128 --batch 16 --val-every 200)
 
 stage() {  # stage RUN_DIR ARGS...: start the run, or resume it if it has a checkpoint
@@ -60,10 +61,6 @@ fi
 # the class prior counted on the crops as drawn (--prior data).
 scenes=(--data "$DATA/train" --data "$DATA/scenes" --folder-weights 0.25 0.75 --chroma-bias 1 --tone 0.3
         --val "$DATA/val" --width 32 --activation relu --crop 128 --batch 16 --val-every 250 --workers 0)
-finished() {  # finished RUN_DIR: its log reached the configured number of steps (SIGTERM exits 0 too)
-  $py -c "import csv, json, sys; r = sys.argv[1]; rows = list(csv.DictReader(open(r + '/metrics.csv')))
-sys.exit(0 if rows and int(rows[-1]['step']) >= json.load(open(r + '/config.json'))['steps'] else 1)" "$1"
-}
 if [ "${SCENES:-0}" = 1 ]; then
   stage "$RUNS/shared" "${scenes[@]}" --soft --lambda 1 --steps 25000 --lr 1e-3 --warmup 100 --threads 2 \
     --init "${SHARED_INIT:-weights/natural.safetensors}"

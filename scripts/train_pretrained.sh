@@ -20,6 +20,7 @@ cd "$(dirname "$0")/.."
 DATA="${DATA:-../shared/photos}"
 RUNS="${RUNS:-runs}"
 py=.venv/bin/python
+. scripts/runs.sh
 common=(--data "$DATA/train" --data "$DATA/scenes" --folder-weights 0.35 0.65 --chroma-bias 2 --val "$DATA/val"
         --encoder lite0 --hints --crop 160 --batch 16 --soft --val-every 250 --ckpt-minutes 4)
 
@@ -27,10 +28,7 @@ stage() {  # stage RUN_DIR ARGS...: start the run, or resume it if it has a chec
   local run=$1; shift
   [ -f "$run/final.pt" ] && return
   if [ -f "$run/ckpt.pt" ]; then $py -m colorizer train --run "$run" --resume; else $py -m colorizer train --run "$run" "$@"; fi
-  # a run stopped early (SIGTERM) also exits 0: final.pt only once every step is done
-  $py -c "import csv, json, sys; r = sys.argv[1]; rows = list(csv.DictReader(open(r + '/metrics.csv')))
-sys.exit(0 if int(rows[-1]['step']) >= json.load(open(r + '/config.json'))['steps'] else 1)" "$run" \
-    && cp "$run/ckpt.pt" "$run/final.pt"
+  keep_final "$run"
 }
 
 S2="${S2:-}"
