@@ -52,11 +52,12 @@ def class_targets(ab: torch.Tensor, lookup: torch.Tensor) -> torch.Tensor:
     return lookup[idx[:, 0] * GRID + idx[:, 1]]
 
 
-def targets_at(logits: torch.Tensor, ab: torch.Tensor, target: torch.Tensor, lookup: torch.Tensor):
-    """(ab, class targets) at the logits' resolution: as given where they match, else the true ab
-    averaged over each logit's cell and its class (the pretrained-encoder U-Net's logits at 1/2)."""
-    if logits.shape[-2:] == target.shape[-2:]:
-        return ab, target
+def targets_at(logits: torch.Tensor, ab: torch.Tensor, target, lookup: torch.Tensor):
+    """(ab, class targets) at the logits' resolution: as given where they match (target None: the classes
+    of ab, e.g. after ab was recoloured), else the true ab averaged over each logit's cell and its class
+    (the pretrained-encoder U-Net's logits at 1/2)."""
+    if logits.shape[-2:] == ab.shape[-2:]:
+        return ab, class_targets(ab, lookup) if target is None else target
     ab = F.avg_pool2d(ab, ab.shape[-1] // logits.shape[-1])
     return ab, class_targets(ab, lookup)
 

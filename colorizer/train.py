@@ -35,7 +35,7 @@ from .bins import ABBins
 from .data import RandomCrops, StepBatches, ab_statistics, load_photos, mixed_cell_counts, sampling_weights, validation_set
 from .decode import annealed_mean
 from .export import git_blob_id
-from .loss import SoftEncoder, class_targets, rebalanced_cross_entropy, soft_targets, targets_at
+from .loss import SoftEncoder, rebalanced_cross_entropy, soft_targets, targets_at
 from .color import lab_to_rgb
 from .hints import simulate_hints
 from .lite_unet import LiteUNet, LiteUNetConfig
@@ -442,11 +442,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
                 g["lr"] = lr_at(step, cfg) * g.get("lr_scale", 1.0)
             hints = simulate_hints(ab, np.random.default_rng([cfg.seed, rank, step]), cfg.hint_p,
                                    cfg.hint_recolor) if cfg.hints else None
-            if hints is not None and cfg.hint_recolor > 0:  # ab may have been recoloured: its classes with it
-                target = class_targets(ab, lookup)
             with torch.autocast(device.type, dtype=amp or torch.bfloat16, enabled=amp is not None):
                 logits = net(L, hints) if hints is not None else net(L)
-            ab, target = targets_at(logits, ab, target, lookup)
+            recoloured = hints is not None and cfg.hint_recolor > 0  # ab may have changed: its classes with it
+            ab, target = targets_at(logits, ab, None if recoloured else target, lookup)
             soft = encoder(ab) if cfg.soft else None
             loss = rebalanced_cross_entropy(logits, target, class_weights, soft)
             optimizer.zero_grad(set_to_none=True)

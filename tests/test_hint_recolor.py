@@ -43,3 +43,16 @@ def test_recoloured_hints_agree_with_the_recoloured_truth():
         assert turned >= 59.9  # the meadow is another colour now, as its hints say
     for i in set(range(16)) - set(hinted):
         assert torch.equal(ab[i], truth[i])  # no hint, no recolouring: the automatic colour sees the truth
+
+
+def test_the_classes_of_recoloured_ab_are_taken_at_the_logits_resolution():
+    """train passes target None after recolouring: targets_at then takes the classes of ab itself."""
+    from colorizer.loss import class_targets, targets_at
+
+    lookup = torch.arange(15 * 15)  # every cell its own class
+    ab = torch.randn(2, 2, 8, 8) * 40
+    stale = torch.zeros(2, 8, 8, dtype=torch.long)
+    full, half = torch.zeros(2, 5, 8, 8), torch.zeros(2, 5, 4, 4)
+    assert torch.equal(targets_at(full, ab, None, lookup)[1], class_targets(ab, lookup))
+    assert torch.equal(targets_at(full, ab, stale, lookup)[1], stale)  # as given where it is current
+    assert torch.equal(targets_at(half, ab, None, lookup)[1], targets_at(half, ab, stale, lookup)[1])

@@ -73,7 +73,7 @@ def test_train_export_and_colorize_with_hints(tmp_path, photo_dir):
     assert card["architecture"]["type"] == "lite_unet" and card["training"]["stages"][-1]["hints"]
     # stage 2 from the exported model: the encoder learns too
     run2 = tmp_path / "run2"
-    train(replace(cfg, run=str(run2), init=str(path), encoder_lr=0.2, steps=2))
+    train(replace(cfg, run=str(run2), init=str(path), encoder_lr=0.2, steps=2, hint_recolor=1.0))
     frozen_enc = {k: v for k, v in model.state_dict().items() if k.startswith("encoder.") and "weight" in k}
     tuned = torch.load(run2 / "ckpt.pt", weights_only=True)["model"]
     assert any(not torch.equal(tuned[k], v) for k, v in frozen_enc.items())
