@@ -126,12 +126,17 @@ class Photos(QObject):
     def keep(self, result: ItemResult) -> None:
         """Remember a finished photo; a failed re-save keeps the photo's earlier (good) result."""
         if result.ok:
-            shown = Shown(result.key, result.model_id, result.temperature, result.hints)
-            self.recent.put(result.key, result.gray, result.color, shown)
-            if not result.hints:
-                self.automatic.put(result.key, None, result.color, shown)
+            self.remember(result.key, result.gray, result.color,
+                          Shown(result.key, result.model_id, result.temperature, result.hints))
         if result.ok or result.key not in self.entries:
             self.entries[result.key] = replace(result, gray=None, color=None)  # images live in self.recent
+
+    def remember(self, key, gray, color, shown) -> None:
+        """The before/after images shown of a photo now (Shown says how they were made): the recent
+        previews, and, made without hints, also the photo's automatic one."""
+        self.recent.put(key, gray, color, shown)
+        if not shown.hints:
+            self.automatic.put(key, None, color, shown)
 
     def get(self, key):
         return self.entries.get(key)

@@ -99,14 +99,15 @@ class Previews(QObject):
         key, t = self.results.current_key(), self.choice.temperature()
         hints = self.hints_for(card, key)
         coarse = self.compare.is_fit() and self.compare.preview_is_coarse()  # e.g. the window was made larger
-        if self.shown == Shown(key, card["id"], t, hints) and not coarse:
+        wanted = Shown(key, card["id"], t, hints)
+        if self.shown == wanted and not coarse:
             return
-        automatic = self.photos.automatic.get(key) if not hints else None
-        if (automatic is not None and automatic[2] == Shown(key, card["id"], t, hints) and not coarse
+        automatic = self.photos.automatic.get(key)
+        if (automatic is not None and automatic[2] == wanted and not coarse
                 and self.shown is not None and self.shown.key == key):
             self.compare.set_after(automatic[1])  # hints undone: the pixels shown before them
-            self.shown, self._preview_asked = automatic[2], None  # an answer asked for earlier is shown no more
-            self.photos.recent.put(key, self.compare.before_image(), automatic[1], self.shown)
+            self.shown, self._preview_asked = wanted, None  # an answer asked for earlier is shown no more
+            self.photos.remember(key, self.compare.before_image(), automatic[1], wanted)
             return
         if (self.shown is not None and self.shown.key == key and self.view.showing_compare()
                 and self.compare.detail_request() is not None):
@@ -139,9 +140,7 @@ class Previews(QObject):
             self.request()
             return
         self.shown = Shown(preview.key, preview.model_id, preview.temperature, preview.hints)
-        self.photos.recent.put(preview.key, self.compare.before_image(), preview.color, self.shown)
-        if not preview.hints:
-            self.photos.automatic.put(preview.key, None, preview.color, self.shown)
+        self.photos.remember(preview.key, self.compare.before_image(), preview.color, self.shown)
         self.preview_shown.emit(self.shown)
         self.request_detail()
 
