@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from colorizer.photo_cache import default_cache_dir, load_photo_set  # noqa: E402
 from colorizer.train import TrainConfig, autocast_dtype, native_bf16, train  # noqa: E402
 
-BEFORE = dict(precision="fp32", soft_encoding="dense", workers=1)
+BEFORE = dict(precision="fp32", soft_encoding="dense", workers=1, channels_last=False)
 STEPS = [  # (name, change from the row before)
     ("before", {}),
     ("table soft encoding", {"soft_encoding": "table"}),
@@ -36,7 +36,7 @@ STEPS = [  # (name, change from the row before)
     ("channels-last", {"channels_last": True}),
     ("torch.compile", {"channels_last": False, "compile": True}),
 ]
-LITE_BEFORE = dict(precision="fp32", soft_encoding="table", workers=0, hints=True)
+LITE_BEFORE = dict(precision="fp32", soft_encoding="table", workers=0, hints=True, channels_last=False)
 LITE_STEPS = [
     ("frozen encoder", {}),
     ("channels-last", {"channels_last": True}),
