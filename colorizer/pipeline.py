@@ -78,7 +78,7 @@ def network_side(h: int, w: int, size: int = 256, multiple: int = 16) -> int:
     """The longer side the network sees: `size`, but never more than the photo's own longer side
     (rounded up to a multiple of 16). Upscaling a small photo only blurs what the network sees: on the
     150-px val-scenes photos, Natural scored 24.31 dB PSNR at 160 px, 23.63 at 256 and 22.98 at 320
-    (docs/models.md, "Inference size")."""
+    (docs/models-history.md, "Inference size")."""
     return min(size, multiple * math.ceil(max(h, w) / multiple))
 
 

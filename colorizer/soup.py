@@ -8,7 +8,7 @@ in fp16, with a card that names both ingredients and every training stage behind
 
 It only makes sense for two ends of training that started from the same weights (a fine-tune and the
 model it started from, or two cosines of one run): averaging them lands in the same basin, where the
-average tends to beat both ends (docs/models.md, session 13). The batch-norm running statistics are
+average tends to beat both ends (docs/models-unet.md, session 13). The batch-norm running statistics are
 averaged like every other tensor, an approximation that the evaluation of the soup has to vouch for.
 
 A tensor that only one model has is allowed for the global-context branch alone: a missing branch

@@ -13,6 +13,18 @@
 # lr 5e-4, hints as the control, a quarter of the hinted crops recoloured (--hint-recolor 0.25):
 #   frozen-long  3000 steps with the encoder frozen
 #   tuned-long   1400 steps with the encoder learning at 0.1x the lr
+# and, in session 17, at 32,000 crops each (2000 steps) with channels-last, the session-16 control
+# against one change each:
+#   control17  the control, 2000 steps
+#   lite2      EfficientNet-Lite2 under the decoder (5.71 M parameters against 4.26 M)
+#   stride1    logits and loss at the crop's full resolution (--logit-stride 1)
+#   bias4      chroma bias 4 (colourful photos drawn still more often)
+#   lite2-long the lite2 run's end, 2000 more steps with the encoder still frozen (lr 5e-4), alone on both
+#              threads: does a frozen Lite2 keep gaining, as the frozen Lite0 did?
+# and from the session-17 frozen stage's end ($S17), which follows a hint it would not guess (a blue click
+# on trees) only 0.13 of the way, lr 3e-4, to make it follow such hints:
+#   recolor75        1000 steps, decoder only, three quarters of the hinted crops recoloured
+#   tuned-recolor50  600 steps, the encoder learning at 0.2x, half of them recoloured
 # Then every run is exported to $RUNS/ablations-lite/weights/ and evaluated at full resolution on val/ and
 # val-scenes/ at T 0.6 (colorizer evaluate, ONNX Runtime), and with scripts/hue_angle.py.
 # Resumable: a finished run is skipped, an unfinished one resumed.
@@ -28,6 +40,11 @@ base=(--data "$DATA/train" --data "$DATA/scenes" --val "$DATA/val" --encoder lit
       --steps 500 --lr 1e-3 --warmup 50 --val-every 250 --ckpt-minutes 4 --threads 1)
 from_s1="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2 --lr 5e-4 --warmup 30
          --init ${S1:-weights/candidates/lite_s1.safetensors}"
+# session 17 (a machine 3x faster: AMD EPYC, AVX-512 BF16): 2000 steps (32,000 crops), channels-last
+s17="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2 --steps 2000 --channels-last"
+# the session-17 frozen stage (scripts/train_pretrained.sh) taught to follow hints it would not guess
+from_s17="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2 --lr 3e-4 --warmup 30 --channels-last
+          --init ${S17:-runs/s17_frozen/final.pt}"
 declare -A args=(
   [control]="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2"
   [nohints]="--lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2"
@@ -37,8 +54,16 @@ declare -A args=(
   [crop224]="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2 --crop 224 --steps 255"
   [frozen-long]="$from_s1 --steps 3000 --hint-recolor 0.25"
   [tuned-long]="$from_s1 --steps 1400 --encoder-lr 0.1 --hint-recolor 0.25"
+  [control17]="$s17"
+  [lite2]="$s17 --encoder lite2"
+  [stride1]="$s17 --logit-stride 1"
+  [bias4]="${s17/--chroma-bias 2/--chroma-bias 4}"
+  [lite2-long]="$s17 --encoder lite2 --steps 2000 --lr 5e-4 --warmup 30 --init $A/lite2/final.pt --threads 2"
+  [recolor75]="$from_s17 --steps 1000 --hint-recolor 0.75"
+  [tuned-recolor50]="$from_s17 --steps 600 --encoder-lr 0.2 --hint-recolor 0.5"
 )
-pairs=("control nohints" "train60 lam08" "bias0 crop224" "frozen-long tuned-long")
+pairs=("control nohints" "train60 lam08" "bias0 crop224" "frozen-long tuned-long" "control17 lite2" "lite2-long"
+       "stride1 bias4" "recolor75 tuned-recolor50")
 
 one() {  # one NAME: start, resume or skip the run
   local run=$A/$1

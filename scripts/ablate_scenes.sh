@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 13's ablations on the scene set, at equal training time on this 2-core CPU: runs go two at a time,
 # a thread each, for about 12 minutes each (the steps below are sized to that from measured seconds per
-# step; each run's metrics.csv has its real elapsed_s, and docs/models.md reports it).
+# step; each run's metrics.csv has its real elapsed_s, and docs/models-unet.md reports it).
 #   1. fine-tunes of the shared run's end ($INIT: runs/shared/final.pt, or on a machine without that run
 #      the exported weights/natural.safetensors, the same network in fp16), lambda 1, lr 3e-4, one change each:
 #      control (the shared run's sampling, 128-px crops), chroma bias 2, folder weights 0.5 / 0.5,

@@ -7,14 +7,14 @@
 #      (chosen by their content, before any model output was looked at);
 #   4. hue by angle (scripts/hue_angle.py) on both folders, each model at its default T;
 #   5. Natural with 0, 1, 2, 5, 10, 20 and 50 colour hints drawn from the truth, on both folders.
-# Figures go to docs/figures/eval$TAG_*.json (TAG: the session, 16 by default).
+# Figures go to docs/figures/eval$TAG_*.json (TAG: the session, 17 by default).
 #   VAL=../shared/photos/val VAL_SCENES=../shared/photos/val-scenes scripts/evaluate_models.sh [sweep|table|grid|hue|hints ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VAL="${VAL:-../shared/photos/val}"
 VAL_SCENES="${VAL_SCENES:-../shared/photos/val-scenes}"
 py=.venv/bin/python
-TAG="${TAG:-16}"
+TAG="${TAG:-17}"
 models=(--model natural --model balanced --model vivid)
 GRID=(gcompris-qt-data__chateaudeChambord.jpg gcompris-qt-data__rocamadour.jpg gcompris-qt-data__sea1.jpg
       palapeli-data__castle-maintenon.jpg gcompris-qt-data__usa_mountRushmore.jpg tuxpaint-data__sheep.jpg

@@ -18,7 +18,7 @@
 #   DATA=../shared/photos RUNS=/work/runs SCENES=3 scripts/train_models.sh (session 14: the same, chroma bias 2)
 #   COSINE_STEPS=3000 DATA=../shared/photos RUNS=/work/runs SCENES=4 scripts/train_models.sh (and without the branch)
 # SCENES=2 to 4 start from session 9's Natural: since session 14 weights/ holds soups, so give it with
-# COSINE_INIT=FILE (git show af61720:weights/natural.safetensors, and its .json beside it; docs/models.md).
+# COSINE_INIT=FILE (git show af61720:weights/natural.safetensors, and its .json beside it; docs/models-unet.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${DATA:-../shared/photos}"
@@ -78,7 +78,7 @@ if [ "${SCENES:-0}" = 1 ]; then
     finished "$RUNS/$run" || { echo "$run stopped before its last step: run this again to resume"; exit 1; }
   done
   # candidates, not yet the shipped models: weights/ changes only once both val folders say so
-  # (docs/models.md); T is then chosen with scripts/choose_temperature.py
+  # (docs/models-unet.md); T is then chosen with scripts/choose_temperature.py
   mkdir -p "$RUNS/candidates"
   $py -m colorizer export "$RUNS/shared" --name natural --title Natural --temperature 1 --checkpoint final.pt \
     --weights-dir "$RUNS/candidates"
@@ -114,13 +114,13 @@ candidates() {  # candidates RUN_DIR RUN:TITLE...: export each run's last checkp
       --checkpoint ckpt.pt --weights-dir "$R/candidates"
   done
 }
-# Session 12 (none shipped, docs/models.md): the cosine with the global-context branch grafted on at near
+# Session 12 (none shipped, docs/models-unet.md): the cosine with the global-context branch grafted on at near
 # zero (the best PSNR of the ablations on both val folders), two Vivid variants of its end, and the
 # shipped Vivid's fine-tune with chroma bias 2; candidates in $RUNS/cosine/candidates.
 if [ "${SCENES:-0}" = 2 ]; then
   R="$RUNS/cosine"
   cosine "$R" --global-context
-  # two Vivid variants of the same end (docs/models.md; the options given last win)
+  # two Vivid variants of the same end (docs/models-unet.md; the options given last win)
   OMP_NUM_THREADS=1 stage "$R/vivid-l035" "${tune[@]}" --lambda 0.35 &
   OMP_NUM_THREADS=1 stage "$R/vivid-bias2" "${tune[@]}" --lambda 0.5 --chroma-bias 2 &
   wait
@@ -132,7 +132,7 @@ if [ "${SCENES:-0}" = 2 ]; then
 fi
 
 # Session 14: the same cosine and fine-tunes with one change, chroma bias 2 throughout (a draw as colourful
-# as val/, docs/models.md "What the draw looks like"), to keep val/'s colour as the run grows; candidates
+# as val/, docs/models-unet.md "What the draw looks like"), to keep val/'s colour as the run grows; candidates
 # in $RUNS/cosine-bias2/candidates.
 if [ "${SCENES:-0}" = 3 ]; then
   cosine "$RUNS/cosine-bias2" --global-context --chroma-bias 2

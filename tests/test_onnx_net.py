@@ -141,3 +141,15 @@ np.save("logits.npy", net(x["L"], x["hints"]))
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr
     assert_close(np.load(tmp_path / "logits.npy"), torch_logits(model, L, hints))
+
+
+@pytest.mark.parametrize("name", ["natural", "vivid"])
+def test_the_shipped_models_on_both_backends(name):
+    """The shipped network (EfficientNet-Lite2, its real fp16 weights) gives the bundle's backend the same
+    logits as torch, with and without hints."""
+    from colorizer import Colorizer
+    onnx, torch_model = Colorizer.load(name, device="numpy"), Colorizer.load(name, device="cpu")
+    assert torch_model.card["architecture"]["encoder"] == "lite2"
+    L, hints = inputs(64, 96)
+    for h in (None, hints):
+        assert_close(onnx.run_network(L, h), torch_model.run_network(L, h))
