@@ -75,7 +75,7 @@ class TrainConfig:
     precision: str = "auto"  # "bf16" autocast, "fp32", or "auto": bf16 where the CPU/GPU has native bf16
     compile: bool = False  # torch.compile the network
     channels_last: Optional[bool] = None  # NHWC layout; None: on for the pretrained encoder, off for the design's
-    #   (scripts/train_benchmark.py: +15-25 % crops/s for EfficientNet-Lite's depthwise convolutions, slower for the design's)
+    #   (scripts/train_benchmark.py: +15-25 % crops/s for EfficientNet-Lite's depthwise convolutions)
     min_side: int = 192  # crops come from the photo rescaled so its longer side is in [min, max]
     max_side: int = 384
     rotate: float = 0.0  # augmentation: crops turned by up to this many degrees either way (0 = off)

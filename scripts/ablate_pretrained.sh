@@ -17,7 +17,7 @@
 # against one change each:
 #   control17  the control, 2000 steps
 #   lite2      EfficientNet-Lite2 under the decoder (5.71 M parameters against 4.26 M)
-#   stride1    logits and loss at the crop's full resolution (--logit-stride 1)
+#   stride1    logits and loss at the crop's full resolution (--logit-stride 1), alone on both threads
 #   bias4      chroma bias 4 (colourful photos drawn still more often)
 #   lite2-long the lite2 run's end, 2000 more steps with the encoder still frozen (lr 5e-4), alone on both
 #              threads: does a frozen Lite2 keep gaining, as the frozen Lite0 did?
@@ -56,7 +56,7 @@ declare -A args=(
   [tuned-long]="$from_s1 --steps 1400 --encoder-lr 0.1 --hint-recolor 0.25"
   [control17]="$s17"
   [lite2]="$s17 --encoder lite2"
-  [stride1]="$s17 --logit-stride 1"
+  [stride1]="$s17 --logit-stride 1 --threads 2"
   [bias4]="${s17/--chroma-bias 2/--chroma-bias 4}"
   [lite2-long]="$s17 --encoder lite2 --steps 2000 --lr 5e-4 --warmup 30 --init $A/lite2/final.pt --threads 2"
   [recolor75]="$from_s17 --steps 1000 --hint-recolor 0.75"

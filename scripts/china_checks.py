@@ -56,7 +56,8 @@ def main():
         t = float(t) if t else model.default_temperature
         c = checks(model, t, gray)
         print(f"{Path(name).stem} (T {t:g}): sky b* {c['sky_b']:.2f}, trees a* {c['trees_a']:.2f}; blue click on "
-              f"the trees: {c['of_the_way']:.2f} of the way, hue off {c['hue_off']:.0f} degrees, chroma {c['chroma']:.1f}")
+              f"the trees: {c['of_the_way']:.2f} of the way, hue off {c['hue_off']:.0f} degrees, "
+              f"chroma {c['chroma']:.1f}")
 
 
 if __name__ == "__main__":

@@ -81,7 +81,8 @@ def main():
     for j in order[:a.rows]:
         c = cells[j]
         top = np.argsort(fractions[:, c])[::-1][:2]
-        whose = ", ".join(f"{owners[i]} ({fractions[i, c] / fractions[:, c].sum():.0%})" for i in top if fractions[i, c] > 0)
+        total = fractions[:, c].sum()
+        whose = ", ".join(f"{owners[i]} ({fractions[i, c] / total:.0%})" for i in top if fractions[i, c] > 0)
         print(f"{centres[c][0]:5.0f} {centres[c][1]:5.0f} {100 * share[c]:8.4f}  "
               + " ".join(f"{v:12.1f}" for v in per_cell[:, j]) + f"  {whose}")
 
