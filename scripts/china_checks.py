@@ -21,9 +21,20 @@ import numpy as np  # noqa: E402
 from colorizer import Colorizer, Hint  # noqa: E402
 from colorizer.color import rgb_to_lab  # noqa: E402
 
-SKY = (slice(0, 100), slice(380, 640))  # as tests/test_shipped_models.py
+# china.jpg's regions and the click, shared with tests/test_shipped_models.py
+SKY = (slice(0, 100), slice(380, 640))  # rows, columns of china.jpg (427 x 640)
 TREES = (slice(340, 427), slice(0, 200))
-CLICK = (100, 385, "#3a5fcd")
+CLICK = (100, 385, "#3a5fcd")  # a blue click on the trees: nothing in them is blue
+
+
+def gray_print(rgb: np.ndarray) -> np.ndarray:
+    """A black-and-white print of the photo: the mean of its channels, in three equal channels."""
+    return np.repeat(np.round(rgb.mean(-1))[..., None], 3, -1).astype(np.uint8)
+
+
+def around(lab: np.ndarray, x: int, y: int, r: int = 12) -> np.ndarray:
+    """The mean ab within r px of (x, y)."""
+    return lab[y - r:y + r, x - r:x + r, 1:].reshape(-1, 2).mean(axis=0)
 
 
 def hue(ab) -> float:
@@ -35,7 +46,7 @@ def checks(model: Colorizer, t: float, gray: np.ndarray) -> dict:
     hint = Hint(x, y, colour)
     auto = rgb_to_lab(model.predict(gray).decode(t))
     hinted = rgb_to_lab(model.predict(gray, hints=[hint]).decode(t))
-    before, after = (lab[y - 12:y + 12, x - 12:x + 12, 1:].reshape(-1, 2).mean(axis=0) for lab in (auto, hinted))
+    before, after = around(auto, x, y), around(hinted, x, y)
     goal = np.asarray(hint.ab, np.float64) - before
     return {"sky_b": float(auto[SKY][..., 2].mean()), "trees_a": float(auto[TREES][..., 1].mean()),
             "of_the_way": float(np.dot(after - before, goal) / np.dot(goal, goal)),
@@ -49,7 +60,7 @@ def main():
     a = ap.parse_args()
     from sklearn.datasets import load_sample_image  # the test extra's; the photo ships with scikit-learn
     china = load_sample_image("china.jpg")
-    gray = np.repeat(np.round(china.mean(-1))[..., None], 3, -1).astype(np.uint8)  # the tests' print
+    gray = gray_print(china)
     for spec in a.models:
         name, _, t = spec.partition("@")
         model = Colorizer.load(name, device=a.device)

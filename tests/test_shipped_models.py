@@ -4,6 +4,7 @@ over a lake: a pale, hazy sky top right, green trees at the bottom), and follow 
 it. The model sees only its lightness. Note: that photo is one of the 433 training photos (the training
 set includes the sample photos of PyPI packages); the check is plausibility, not generalisation.
 """
+import importlib.util
 import json
 from pathlib import Path
 
@@ -15,8 +16,11 @@ from colorizer.color import rgb_to_lab
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 SHIPPED = ["natural", "balanced", "vivid"]
-SKY = (slice(0, 100), slice(380, 640))  # rows, columns of china.jpg (427 x 640)
-TREES = (slice(340, 427), slice(0, 200))
+# the regions, the print and the blue click, as scripts/china_checks.py prints them for any model
+spec = importlib.util.spec_from_file_location("china_checks", WEIGHTS.parent / "scripts" / "china_checks.py")
+china_checks = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(china_checks)
+SKY, TREES, around = china_checks.SKY, china_checks.TREES, china_checks.around
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +32,7 @@ def china():
 @pytest.fixture(scope="module")
 def gray(china):
     """A black-and-white print of the photo."""
-    return np.repeat(np.round(china.mean(-1))[..., None], 3, -1).astype(np.uint8)
+    return china_checks.gray_print(china)
 
 
 def load(name):
@@ -84,10 +88,6 @@ def test_model_colours_sky_blue_and_trees_green(name, china, gray):
         assert model_error < gray_error
 
 
-def around(lab, x, y, r=12):
-    return lab[y - r:y + r, x - r:x + r, 1:].reshape(-1, 2).mean(axis=0)
-
-
 def hue_and_chroma(ab):
     return np.degrees(np.arctan2(ab[1], ab[0])), float(np.hypot(*ab))
 
@@ -97,7 +97,7 @@ def test_a_hint_the_model_would_not_guess_recolours_the_spot(name, gray):
     """A blue click on the trees (nothing in them is blue): the spot turns the hint's hue, clearly coloured
     (the models take its hue and about 40 % of the way to its ab: a weaker chroma), and the sky far from it
     keeps its colour."""
-    x, y, color = 100, 385, "#3a5fcd"
+    x, y, color = china_checks.CLICK
     automatic = colorize_print(name, gray)
     hinted = colorize_print(name, gray, [Hint(x, y, color)])
     hue, chroma = hue_and_chroma(around(hinted, x, y))
