@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 import numpy as np  # noqa: E402
 
-from colorizer.bins import N_CELLS, cell_centres  # noqa: E402
-from colorizer.evaluate import Truth, score_baseline, score_decode  # noqa: E402
+from colorizer.bins import cell_centres  # noqa: E402
+from colorizer.evaluate import Series, Truth, score_baseline, score_decode  # noqa: E402
 from colorizer.images import ImageError, find_images, load_rgb  # noqa: E402
-from colorizer.metrics import N_ERROR_BINS, auc_from_histogram  # noqa: E402
+from colorizer.metrics import auc_from_histogram  # noqa: E402
 from colorizer.pipeline import Colorizer  # noqa: E402
 
 
@@ -30,7 +30,7 @@ def cell_aucs(paths, models):
     """-> (fractions (photos, N_CELLS): each photo's share of pixels per true ab cell, the photos' names,
     per_cell (models, cells): each model's AuC on each occupied cell, the occupied cells)."""
     fractions, owners = [], []
-    hists = [np.zeros((N_CELLS, N_ERROR_BINS)) for _ in models]
+    series = [Series() for _ in models]
     for path in paths:
         try:
             truth = Truth.from_rgb(load_rgb(path))
@@ -39,11 +39,11 @@ def cell_aucs(paths, models):
             continue
         fractions.append(score_baseline(truth).cell_fractions())
         owners.append(Path(path).name)
-        for hist, (c, t) in zip(hists, models):
-            s = score_decode(c.predict(truth.rgb), t, truth)
-            hist += s.dense_hist / s.hist.sum()  # every photo counts the same, as colorizer evaluate pools them
+        for one, (c, t) in zip(series, models):
+            one.scores.append(score_decode(c.predict(truth.rgb), t, truth))
     fractions = np.array(fractions)
     cells = np.flatnonzero(fractions.mean(axis=0))
+    hists = [one.pooled_hist() for one in series]  # every photo counting the same, as colorizer evaluate pools
     per_cell = np.array([[auc_from_histogram(h[c:c + 1]) for c in cells] for h in hists])
     return fractions, owners, per_cell, cells
 
