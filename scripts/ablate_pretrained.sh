@@ -66,12 +66,8 @@ pairs=("control nohints" "train60 lam08" "bias0 crop224" "frozen-long tuned-long
        "stride1 bias4" "recolor75 tuned-recolor50")
 
 one() {  # one NAME: start, resume or skip the run
-  local run=$A/$1
-  if [ -f "$run/final.pt" ]; then return; fi
   # shellcheck disable=SC2086  # the table's words are separate options
-  if [ -f "$run/ckpt.pt" ]; then OMP_NUM_THREADS=1 $py -m colorizer train --run "$run" --resume
-  else OMP_NUM_THREADS=1 $py -m colorizer train --run "$run" "${base[@]}" ${args[$1]}; fi
-  keep_final "$run"
+  OMP_NUM_THREADS=1 train_run "$A/$1" "${base[@]}" ${args[$1]}
 }
 
 step=${1:-train}; shift || true

@@ -41,13 +41,10 @@ declare -A args=(
 pairs=("ft-control ft-bias2" "ft-crop192 ft-context" "ft-folders w64" "w32 w48" "ft-control-long ft-context-long")
 
 one() {  # one NAME: start, resume or skip the run
-  local run=$A/$1 base
+  local base
   case $1 in ft-*) base=("${tune[@]}") ;; *) base=("${scratch[@]}") ;; esac
-  if [ -f "$run/final.pt" ]; then return; fi
   # shellcheck disable=SC2086  # the table's words are separate options
-  if [ -f "$run/ckpt.pt" ]; then OMP_NUM_THREADS=1 $py -m colorizer train --run "$run" --resume
-  else OMP_NUM_THREADS=1 $py -m colorizer train --run "$run" "${base[@]}" ${args[$1]}; fi
-  keep_final "$run"
+  OMP_NUM_THREADS=1 train_run "$A/$1" "${base[@]}" ${args[$1]}
 }
 
 for step in ${@:-train eval}; do

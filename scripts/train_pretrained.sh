@@ -24,31 +24,24 @@ py=.venv/bin/python
 common=(--data "$DATA/train" --data "$DATA/scenes" --folder-weights 0.35 0.65 --chroma-bias 2 --val "$DATA/val"
         --encoder lite2 --hints --crop 160 --batch 16 --soft --val-every 250 --ckpt-minutes 4)
 
-stage() {  # stage RUN_DIR ARGS...: start the run, or resume it if it has a checkpoint; final.pt when done
-  local run=$1; shift
-  [ -f "$run/final.pt" ] && return
-  if [ -f "$run/ckpt.pt" ]; then $py -m colorizer train --run "$run" --resume; else $py -m colorizer train --run "$run" "$@"; fi
-  keep_final "$run"
-}
-
 S2="${S2:-}"
 if [ -z "$S2" ]; then
   S1="${S1:-}"
   if [ -z "$S1" ]; then
-    stage "$RUNS/lite2_s1" "${common[@]}" --threads 2 --steps "${STEPS1:-2000}" --lr 1e-3 --warmup 50 --lambda 1
+    train_run "$RUNS/lite2_s1" "${common[@]}" --threads 2 --steps "${STEPS1:-2000}" --lr 1e-3 --warmup 50 --lambda 1
     S1="$RUNS/lite2_s1/final.pt"
   fi
-  stage "$RUNS/lite2_s2" "${common[@]}" --threads 2 --steps "${STEPS2:-2600}" --lr 5e-4 --warmup 50 --lambda 1 \
+  train_run "$RUNS/lite2_s2" "${common[@]}" --threads 2 --steps "${STEPS2:-2600}" --lr 5e-4 --warmup 50 --lambda 1 \
     --encoder-lr 0.2 --init "$S1"
   S2="$RUNS/lite2_s2/final.pt"
 fi
 # two decoder fine-tunes side by side, a thread each, train about as many crops/s in all as one run on
 # both threads (docs/models.md, "Training throughput")
 tune=("${common[@]}" --steps "${TUNE_STEPS:-300}" --lr 3e-4 --warmup 20 --init "$S2" --threads 1)
-OMP_NUM_THREADS=1 stage "$RUNS/lite2_natural" "${tune[@]}" --lambda 0.9 > "$RUNS/lite2_natural.log" 2>&1 &
-OMP_NUM_THREADS=1 stage "$RUNS/lite2_balanced" "${tune[@]}" --lambda 0.6 > "$RUNS/lite2_balanced.log" 2>&1 &
+OMP_NUM_THREADS=1 train_run "$RUNS/lite2_natural" "${tune[@]}" --lambda 0.9 > "$RUNS/lite2_natural.log" 2>&1 &
+OMP_NUM_THREADS=1 train_run "$RUNS/lite2_balanced" "${tune[@]}" --lambda 0.6 > "$RUNS/lite2_balanced.log" 2>&1 &
 wait
-OMP_NUM_THREADS=1 stage "$RUNS/lite2_vivid" "${tune[@]}" --lambda 0.25 > "$RUNS/lite2_vivid.log" 2>&1
+OMP_NUM_THREADS=1 train_run "$RUNS/lite2_vivid" "${tune[@]}" --lambda 0.25 > "$RUNS/lite2_vivid.log" 2>&1
 
 $py -m colorizer export "$RUNS/lite2_natural" --name natural --title Natural --checkpoint final.pt \
   --temperature "${T_NATURAL:-0.6}" --description "Light rebalancing (lambda 0.9): calm, realistic colour; safest on any landscape."
