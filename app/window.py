@@ -262,7 +262,7 @@ class MainWindow(QMainWindow):
     def _no_models(self) -> None:
         dirs = "<br>".join(f"&nbsp;&nbsp;{os.fspath(d)}" for d in self.searched_dirs)
         self._show_banner("<b>No models found.</b> Photos cannot be colorized until a model is installed: "
-                          "put its two files (<i>NAME</i>.safetensors and <i>NAME</i>.json) into one of these "
+                          "put its files (<i>NAME</i>.safetensors, <i>NAME</i>.json and any shared file its card names) into one of these "
                           f"folders and start the app again:<br>{dirs}")
         self.hint.message.setText("No models found: see the message above.")
         self.hint.message.show()

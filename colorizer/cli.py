@@ -50,6 +50,16 @@ def cmd_soup(a):
     print(f"wrote {path} and {path.with_suffix('.json')}")
 
 
+def cmd_share(a):
+    from .shared import share
+    from .weights import ModelError
+    try:
+        path, n, saved = share(a.models, a.name)
+    except ModelError as e:
+        sys.exit(f"colorizer: {e}")
+    print(f"wrote {path}: {n} tensors the {len(a.models)} models hold alike, stored once ({saved / 1e6:.1f} MB saved)")
+
+
 def shown_size(path):
     """(height, width) of a photo as shown, EXIF orientation applied (as load_rgb turns it), from its
     header; None if it cannot be read (colorizing it then says why)."""
@@ -213,6 +223,10 @@ def main(argv=None):
     t.add_argument("--logit-stride", dest="logit_stride", type=int, choices=[1, 2],
                    help="pretrained encoder: logits and loss at 1/this of the crop (2)")
     t.add_argument("--width", type=int)
+    t.add_argument("--decoder", type=int, nargs=5, metavar="C",
+                   help="lite encoders: the decoder's channels at 1/32 .. 1/2 (default 192 128 96 64 32)")
+    t.add_argument("--decoder-depth", dest="decoder_depth", type=int, choices=(1, 2),
+                   help="lite encoders: 3x3 units per decoder level (default 1)")
     t.add_argument("--activation", choices=["sigmoid", "relu", "leaky_relu", "silu"])
     t.add_argument("--global-context", action="store_true", default=None,
                    help="ablation: pooled bottleneck features added back at every pixel (Iizuka et al. 2016)")
@@ -222,6 +236,8 @@ def main(argv=None):
     t.add_argument("--lr", type=float)
     t.add_argument("--warmup", type=int)
     t.add_argument("--soft", action="store_true", default=None, help="soft-encoded targets")
+    t.add_argument("--soft-sigma", dest="soft_sigma", type=float,
+                   help="the soft targets' width in ab units (default 8.5; a class cell is 17 wide)")
     t.add_argument("--rotate", type=float, help="augmentation: turn crops by up to this many degrees")
     t.add_argument("--tone", type=float, help="augmentation: bend the input lightness by a gamma in "
                    "[exp(-TONE), exp(TONE)]")
@@ -257,6 +273,12 @@ def main(argv=None):
                    "(default: the first model's)")
     s.add_argument("--temperature", type=float, help="default temperature (default: the first model's)")
     s.set_defaults(func=cmd_soup)
+
+    sh = sub.add_parser("share", help="store once the tensors that models of one folder hold alike "
+                        "(the shipped models' encoder); they load as before")
+    sh.add_argument("models", nargs="+", help="two or more model names or .safetensors paths, in one folder")
+    sh.add_argument("--name", required=True, help="the shared file's name (FOLDER/NAME.safetensors, no card)")
+    sh.set_defaults(func=cmd_share)
 
     c = sub.add_parser("colorize", help="colorize files and folders")
     c.add_argument("paths", nargs="+")

@@ -29,6 +29,7 @@ class LiteUNetConfig:
     encoder: str = "lite0"  # which ImageNet weights it started from (the card names their package)
     blocks: list = field(default_factory=lambda: [list(b) for b in LITE0_BLOCKS])  # the encoder's shape
     decoder: list = field(default_factory=lambda: [192, 128, 96, 64, 32])  # channels at 1/32 .. 1/2
+    decoder_depth: int = 1  # 3x3 units at each of 1/16 .. 1/2 (2: a second one after the concatenation)
     logit_stride: int = 2  # logits at 1/2 of the input (1: full size)
 
 
@@ -75,6 +76,9 @@ class LiteUNet(nn.Module):
         self.bottom = unit(skips[4] + h, d[0], 1)
         self.context = nn.Sequential(nn.Linear(d[0], d[0]), nn.ReLU())
         self.up = nn.ModuleList(unit(d[i] + skips[3 - i] + h, d[i + 1], 3) for i in range(4))
+        if config.decoder_depth not in (1, 2):
+            raise ValueError(f"decoder_depth 1 or 2, got {config.decoder_depth}")
+        self.refine = nn.ModuleList(unit(d[i + 1], d[i + 1], 3) for i in range(4)) if config.decoder_depth == 2 else None
         self.full = unit(d[4] + h, d[4], 3) if config.logit_stride == 1 else None
         self.head = nn.Conv2d(d[4], config.n_classes, 1)
 
@@ -92,6 +96,8 @@ class LiteUNet(nn.Module):
         for i, block in enumerate(self.up):
             x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
             x = block(torch.cat([x, feats[3 - i], pool_hints(hints, 2 ** (4 - i))], dim=1))
+            if self.refine is not None:
+                x = self.refine[i](x)
         if self.full is not None:
             x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
             x = self.full(torch.cat([x, hints], dim=1))

@@ -215,7 +215,11 @@ class _Builder:
             x = g.op("Resize", x, "", scales, mode="linear", coordinate_transformation_mode="half_pixel")
             hints = cat(*self.pool_hints(ab_masked, mask, 2 ** (4 - i))) if i < 4 else "hints"
             x = cat(x, feats[3 - i], hints) if i < 4 else cat(x, hints)
-            x = self.unit(x, prefix, fold_bn=prefix == units[-1])
+            last = prefix == units[-1]
+            refine = f"refine.{i}" if i < 4 and f"refine.{i}.0.weight" in s else None  # decoder_depth 2
+            x = self.unit(x, prefix, fold_bn=last and refine is None)
+            if refine:
+                x = self.unit(x, refine, fold_bn=last)
         x, (scale, shift) = x  # the last unit's BN, folded into the 1x1 head: head(s x + t) = (W s) x + W t + b
         w, b = s["head.weight"].astype(np.float64), s["head.bias"].astype(np.float64)
         return self.conv(x, w * scale[None, :, None, None], b + w[:, :, 0, 0] @ shift)
@@ -227,7 +231,8 @@ class OnnxLiteUNet:
     takes_hints, input_multiple = True, 32  # as LiteUNet's
 
     def __init__(self, state: dict, *, blocks, n_classes: int = DEFAULT_CONFIG["n_classes"], encoder: str = "lite0",
-                 decoder=None, logit_stride: int = DEFAULT_CONFIG["logit_stride"], threads: int = None):
+                 decoder=None, logit_stride: int = DEFAULT_CONFIG["logit_stride"], decoder_depth: int = 1,
+                 threads: int = None):
         """state: LiteUNet.state_dict() as numpy arrays (float16 or float32, no num_batches_tracked);
         the rest: LiteUNetConfig's fields (blocks: the encoder's shape); threads: the machine's cores."""
         # ONNX Runtime's Linux and macOS wheels collect usage telemetry (with a device id kept in
@@ -236,10 +241,14 @@ class OnnxLiteUNet:
         import onnxruntime  # here, so that importing this module costs nothing where it is not used
 
         decoder = list(DEFAULT_CONFIG["decoder"] if decoder is None else decoder)
-        if len(decoder) != 5 or logit_stride not in (1, 2):
-            raise ValueError(f"decoder: five widths, logit_stride 1 or 2; got {decoder}, {logit_stride}")
+        if len(decoder) != 5 or logit_stride not in (1, 2) or decoder_depth not in (1, 2):
+            raise ValueError(f"decoder: five widths, logit_stride and decoder_depth 1 or 2; got {decoder}, "
+                             f"{logit_stride}, {decoder_depth}")
+        if (decoder_depth == 2) != ("refine.0.0.weight" in state):
+            raise ValueError(f"decoder_depth {decoder_depth} but the weights {'lack' if decoder_depth == 2 else 'have'} "
+                             "the second units (refine.*)")
         state = {k: np.asarray(v, dtype=np.float32) for k, v in state.items()}  # fp16 on disk
-        self.n_classes, self.encoder, self.logit_stride = n_classes, encoder, logit_stride
+        self.n_classes, self.encoder, self.logit_stride, self.decoder_depth = n_classes, encoder, logit_stride, decoder_depth
         self.blocks, self.decoder = [list(b) for b in blocks], decoder
         builder = _Builder(state)
         logits = builder.build([tuple(b) for b in blocks], decoder, logit_stride)
@@ -254,7 +263,7 @@ class OnnxLiteUNet:
 
     def config_dict(self) -> dict:
         return {"n_classes": self.n_classes, "encoder": self.encoder, "blocks": self.blocks,
-                "decoder": self.decoder, "logit_stride": self.logit_stride}
+                "decoder": self.decoder, "logit_stride": self.logit_stride, "decoder_depth": self.decoder_depth}
 
     def __call__(self, L: np.ndarray, hints: np.ndarray = None) -> np.ndarray:
         """L (H, W) normalised (L / 50 - 1), sides multiples of 32; hints (3, H, W) as colorizer.hints

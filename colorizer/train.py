@@ -60,6 +60,8 @@ class TrainConfig:
     hint_recolor: float = 0.0  # share of hinted crops whose first hint's hue family is turned (hints.simulate_hints)
     logit_stride: int = 2  # pretrained encoder: logits (and the loss) at 1/this of the crop
     width: int = 32  # base channels (the design: 64)
+    decoder: list = None  # lite encoders: the decoder's channels at 1/32 .. 1/2 (None: LiteUNetConfig's)
+    decoder_depth: int = 1  # lite encoders: 3x3 units per decoder level
     activation: str = "sigmoid"  # the design's; relu / leaky_relu / silu train faster
     global_context: bool = False  # ablation: pooled bottleneck features added back (colorizer.model)
     crop: int = 128
@@ -71,6 +73,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     soft: bool = False  # soft-encoded targets (5 nearest classes)
     soft_encoding: str = "table"  # "table" (SoftEncoder) or "dense" (the reference, 4x slower; benchmarks)
+    soft_sigma: float = 8.5  # the soft targets' Gaussian width in ab units (a class cell is 17 wide)
     prior: str = "init"  # with --init: "init" keeps its class prior, "data" counts it on this run's crops
     precision: str = "auto"  # "bf16" autocast, "fp32", or "auto": bf16 where the CPU/GPU has native bf16
     compile: bool = False  # torch.compile the network
@@ -135,15 +138,18 @@ def build_model(cfg: TrainConfig, n_classes: int, source: dict = None):
                                global_context=cfg.global_context))
     if source and "architecture" in source:
         return LiteUNet(LiteUNetConfig(**source["architecture"]))
-    if source:  # a checkpoint: the blocks are read off its weights
+    if source:  # a checkpoint: the blocks are read off its weights, the decoder's shape off its run's config
         from .efficientnet import blocks_of
         enc = {k[len("encoder."):]: v for k, v in source["model"].items() if k.startswith("encoder.")}
+        ran = source.get("config", {})
+        shape = {"decoder": list(ran["decoder"])} if ran.get("decoder") else {}
         return LiteUNet(LiteUNetConfig(n_classes=n_classes, encoder=cfg.encoder, blocks=[list(b) for b in blocks_of(enc)],
-                                       logit_stride=cfg.logit_stride))
+                                       logit_stride=cfg.logit_stride, decoder_depth=ran.get("decoder_depth", 1), **shape))
     from .efficientnet import load_pretrained
     encoder = load_pretrained(cfg.encoder)
-    model = LiteUNet(LiteUNetConfig(n_classes=n_classes, encoder=cfg.encoder,
-                                    blocks=[list(b) for b in encoder.blocks_spec], logit_stride=cfg.logit_stride))
+    shape = {"decoder": list(cfg.decoder)} if cfg.decoder else {}
+    model = LiteUNet(LiteUNetConfig(n_classes=n_classes, encoder=cfg.encoder, blocks=[list(b) for b in encoder.blocks_spec],
+                                    logit_stride=cfg.logit_stride, decoder_depth=cfg.decoder_depth, **shape))
     model.load_encoder(encoder)
     return model
 
@@ -398,10 +404,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     if not cfg.soft:
         encoder = None
     elif cfg.soft_encoding == "table":
-        encoder = SoftEncoder(bins.centres).to(device)
+        encoder = SoftEncoder(bins.centres, sigma=cfg.soft_sigma).to(device)
     else:
         centres = torch.from_numpy(bins.centres).to(device)
-        encoder = lambda ab: soft_targets(ab, centres)  # noqa: E731
+        encoder = lambda ab: soft_targets(ab, centres, sigma=cfg.soft_sigma)  # noqa: E731
     # the loader gets its own generator: it draws a worker seed from it at every start, which would
     # otherwise advance the global torch RNG once per session and a resumed run would drift from an
     # uninterrupted one (the crops themselves are seeded by sample number)

@@ -1,6 +1,7 @@
 """Shipped models: fp16 safetensors for the weights, a JSON model card for everything else.
 
-A model NAME is the pair weights/NAME.safetensors + weights/NAME.json. Weights are never unpickled.
+A model NAME is the pair weights/NAME.safetensors + weights/NAME.json, and the file of tensors it shares
+with other models where its card names one (colorizer.shared). Weights are never unpickled.
 
 Nothing here imports torch at module level: finding, listing and reading models, and the numpy network
 (load_numpy_model), work without it. load_model and save_model, which deal in torch modules, import it
@@ -17,6 +18,7 @@ from safetensors.numpy import load_file
 
 from .bins import N_CELLS, ABBins
 from .numpy_net import DEFAULT_CONFIG, NumpyUNet, check_config, check_state
+from .shared import SharedWeightsError, join_shared
 
 
 LITE_UNET = "lite_unet"  # the card's architecture type of the U-Net on a pretrained encoder (colorizer.lite_unet)
@@ -144,7 +146,7 @@ def _read_model(name_or_path) -> tuple:
         check_bins(bins, card["bins"])
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
         raise ModelError(f"model card {path.with_suffix('.json')} is inconsistent: {e}")
-    state = _load_state(path)
+    state = _load_state(path, card)
     try:
         check_state(state, arch["n_classes"], arch["width"], arch["global_context"])
     except ValueError as e:
@@ -155,12 +157,18 @@ def _read_model(name_or_path) -> tuple:
     return path, card, arch, bins, state
 
 
-def _load_state(path) -> dict:
-    """The safetensors file's tensors as numpy arrays, as stored. Raises ModelError."""
+def _load_state(path, card: dict) -> dict:
+    """The model's tensors as numpy arrays, as stored: its file's, and those it shares with other models
+    (colorizer.shared). Raises ModelError."""
+    def load(p):
+        try:
+            return load_file(str(p))
+        except (SafetensorError, OSError, ValueError) as e:
+            raise ModelError(f"weights file {p} is corrupt or unreadable: {e}")
     try:
-        return load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as e:
-        raise ModelError(f"weights file {path} is corrupt or unreadable: {e}")
+        return join_shared(Path(path), card, load(path), load)
+    except SharedWeightsError as e:
+        raise ModelError(str(e))
 
 
 def _read_lite_model(path, card) -> tuple:
@@ -174,7 +182,7 @@ def _read_lite_model(path, card) -> tuple:
             raise ValueError(f"{bins.Q} classes but a {arch.get('n_classes')}-class head")
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
         raise ModelError(f"model card {path.with_suffix('.json')} is inconsistent: {e}")
-    state = _load_state(path)
+    state = _load_state(path, card)
     head = state.get("head.weight")
     if head is None or head.shape[0] != bins.Q:
         raise ModelError(f"weights file {path} does not match its card (head {None if head is None else head.shape})")

@@ -25,6 +25,19 @@
 # on trees) only 0.13 of the way, lr 3e-4, to make it follow such hints:
 #   recolor75        1000 steps, decoder only, three quarters of the hinted crops recoloured
 #   tuned-recolor50  600 steps, the encoder learning at 0.2x, half of them recoloured
+# and, in session 18, from the frozen Lite2 s1 (the lite2 run's end, $L2S1), decoder only, Natural's
+# lambda 0.9, lr 3e-4, 1000 steps: can a frozen encoder's decoder learn to follow a hint it would not guess?
+#   l2-lam09        the twin without recolouring
+#   l2-recolor75    three quarters of the hinted crops recoloured
+# and from the Lite2 s2 ($L2S2), Natural's fine-tune (decoder only, lambda 0.9, 300 steps, lr 3e-4; its
+# control is the shipped Natural, runs/lite2_natural) with one change each, for more colour on val/:
+#   nat-train60     train/ 60 % + scenes/ 40 % (train/ holds the close-ups and flowers that val/ has)
+#   nat-bias4       chroma bias 4
+#   nat-sigma4      soft targets half as wide (sigma 4 ab units, against 8.5): less mass on the greyer neighbours?
+#   nat-sigma13     soft targets half again as wide (sigma 13)
+# and the decoder's capacity, against the lite2 run (a fresh decoder on the frozen Lite2, 2000 steps):
+#   lite2-deep      two 3x3 units per level instead of one (--decoder-depth 2)
+#   lite2-wide      twice the channels at every level (--decoder 384 256 192 128 64)
 # Then every run is exported to $RUNS/ablations-lite/weights/ and evaluated at full resolution on val/ and
 # val-scenes/ at T 0.6 (colorizer evaluate, ONNX Runtime), and with scripts/hue_angle.py.
 # Resumable: a finished run is skipped, an unfinished one resumed.
@@ -45,6 +58,12 @@ s17="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2 --steps 2000 
 # the session-17 frozen stage (scripts/train_pretrained.sh) taught to follow hints it would not guess
 from_s17="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2 --lr 3e-4 --warmup 30 --channels-last
           --init ${S17:-runs/s17_frozen/final.pt}"
+# session 18: the frozen Lite2 s1's decoder, Natural's lambda
+from_l2s1="--hints --lambda 0.9 --folder-weights 0.35 0.65 --chroma-bias 2 --lr 3e-4 --warmup 30 --channels-last
+           --encoder lite2 --steps 1000 --init ${L2S1:-$A/lite2/final.pt}"
+# session 18: Natural's fine-tune from the Lite2 s2 (scripts/train_pretrained.sh, stage 3)
+from_l2s2="--hints --lambda 0.9 --folder-weights 0.35 0.65 --chroma-bias 2 --lr 3e-4 --warmup 20 --channels-last
+           --encoder lite2 --steps 300 --init ${L2S2:-$RUNS/lite2_s2/final.pt}"
 declare -A args=(
   [control]="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2"
   [nohints]="--lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2"
@@ -61,9 +80,17 @@ declare -A args=(
   [lite2-long]="$s17 --encoder lite2 --steps 2000 --lr 5e-4 --warmup 30 --init $A/lite2/final.pt --threads 2"
   [recolor75]="$from_s17 --steps 1000 --hint-recolor 0.75"
   [tuned-recolor50]="$from_s17 --steps 600 --encoder-lr 0.2 --hint-recolor 0.5"
+  [l2-lam09]="$from_l2s1"
+  [l2-recolor75]="$from_l2s1 --hint-recolor 0.75"
+  [nat-train60]="${from_l2s2/--folder-weights 0.35 0.65/--folder-weights 0.6 0.4}"
+  [nat-bias4]="${from_l2s2/--chroma-bias 2/--chroma-bias 4}"
+  [nat-sigma4]="$from_l2s2 --soft-sigma 4"
+  [nat-sigma13]="$from_l2s2 --soft-sigma 13"
+  [lite2-deep]="$s17 --encoder lite2 --decoder-depth 2"
+  [lite2-wide]="$s17 --encoder lite2 --decoder 384 256 192 128 64"
 )
 pairs=("control nohints" "train60 lam08" "bias0 crop224" "frozen-long tuned-long" "control17 lite2" "lite2-long"
-       "stride1 bias4" "recolor75 tuned-recolor50")
+       "stride1 bias4" "recolor75 tuned-recolor50" "l2-lam09 l2-recolor75" "nat-train60 nat-bias4" "nat-sigma4 nat-sigma13" "lite2-deep lite2-wide")
 
 one() {  # one NAME: start, resume or skip the run
   # shellcheck disable=SC2086  # the table's words are separate options

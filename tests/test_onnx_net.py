@@ -107,6 +107,19 @@ def test_full_resolution_logits_and_float16_weights():
     assert_close(net(L, hints), torch_logits(model, L, hints))
 
 
+@pytest.mark.parametrize("logit_stride", [2, 1])
+def test_two_units_per_decoder_level(logit_stride):
+    """decoder_depth 2: a second 3x3 unit after each level's concatenation (the last one's BN folded into the
+    head where it ends the decoder); the backend refuses weights that do not match the depth."""
+    model = random_lite_unet(config=LiteUNetConfig(n_classes=11, blocks=BLOCKS, decoder=[24, 16, 16, 12, 8],
+                                                   logit_stride=logit_stride, decoder_depth=2), seed=3)
+    net = OnnxLiteUNet(state_of(model), **model.config_dict())
+    L, hints = inputs(64, 96)
+    assert_close(net(L, hints), torch_logits(model, L, hints))
+    with pytest.raises(ValueError, match="refine"):
+        OnnxLiteUNet(state_of(model), **{**model.config_dict(), "decoder_depth": 1})
+
+
 def test_rejects_sides_that_are_not_multiples_of_32(pair):
     with pytest.raises(ValueError, match="multiples of 32"):
         pair[1](np.zeros((48, 64), np.float32))
