@@ -38,6 +38,10 @@
 # and the decoder's capacity, against the lite2 run (a fresh decoder on the frozen Lite2, 2000 steps):
 #   lite2-deep      two 3x3 units per level instead of one (--decoder-depth 2)
 #   lite2-wide      twice the channels at every level (--decoder 384 256 192 128 64)
+# and the encoder learning twice as long: s2's end, 2600 more steps as s2 (encoder at 0.2x) at half its lr,
+# alone on both threads, then Natural's fine-tune from it (against the shipped Natural):
+#   s2-long         the longer s2
+#   nat-s2long      Natural's 300-step fine-tune of s2-long (lambda 0.9)
 # Then every run is exported to $RUNS/ablations-lite/weights/ and evaluated at full resolution on val/ and
 # val-scenes/ at T 0.6 (colorizer evaluate, ONNX Runtime), and with scripts/hue_angle.py.
 # Resumable: a finished run is skipped, an unfinished one resumed.
@@ -88,9 +92,11 @@ declare -A args=(
   [nat-sigma13]="$from_l2s2 --soft-sigma 13"
   [lite2-deep]="$s17 --encoder lite2 --decoder-depth 2"
   [lite2-wide]="$s17 --encoder lite2 --decoder 384 256 192 128 64"
+  [s2-long]="${from_l2s2/--lambda 0.9/--lambda 1} --steps 2600 --lr 2.5e-4 --warmup 50 --encoder-lr 0.2 --threads 2"
+  [nat-s2long]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-long/final.pt} --threads 2"
 )
 pairs=("control nohints" "train60 lam08" "bias0 crop224" "frozen-long tuned-long" "control17 lite2" "lite2-long"
-       "stride1 bias4" "recolor75 tuned-recolor50" "l2-lam09 l2-recolor75" "nat-train60 nat-bias4" "nat-sigma4 nat-sigma13" "lite2-deep lite2-wide")
+       "stride1 bias4" "recolor75 tuned-recolor50" "l2-lam09 l2-recolor75" "nat-train60 nat-bias4" "nat-sigma4 nat-sigma13" "lite2-deep lite2-wide" "s2-long" "nat-s2long")
 
 one() {  # one NAME: start, resume or skip the run
   # shellcheck disable=SC2086  # the table's words are separate options
