@@ -42,6 +42,10 @@
 # alone on both threads, then Natural's fine-tune from it (against the shipped Natural):
 #   s2-long         the longer s2
 #   nat-s2long      Natural's 300-step fine-tune of s2-long (lambda 0.9)
+# and s2 itself again from the Lite2 s1 (the lite2 run's end), 2600 steps as in scripts/train_pretrained.sh,
+# alone on both threads, with train/ 60 % of the crops (35 %), then Natural's fine-tune from it, the same mix:
+#   s2-train60      the s2 twin
+#   nat-s2train60   its Natural
 # Then every run is exported to $RUNS/ablations-lite/weights/ and evaluated at full resolution on val/ and
 # val-scenes/ at T 0.6 (colorizer evaluate, ONNX Runtime), and with scripts/hue_angle.py.
 # Resumable: a finished run is skipped, an unfinished one resumed.
@@ -93,10 +97,13 @@ declare -A args=(
   [lite2-deep]="$s17 --encoder lite2 --decoder-depth 2"
   [lite2-wide]="$s17 --encoder lite2 --decoder 384 256 192 128 64"
   [s2-long]="${from_l2s2/--lambda 0.9/--lambda 1} --steps 2600 --lr 2.5e-4 --warmup 50 --encoder-lr 0.2 --threads 2"
+  [s2-train60]="$s17 --encoder lite2 --folder-weights 0.6 0.4 --steps 2600 --lr 5e-4 --warmup 50 --encoder-lr 0.2
+                --init ${L2S1:-$A/lite2/final.pt} --threads 2"
+  [nat-s2train60]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-train60/final.pt} --folder-weights 0.6 0.4 --threads 2"
   [nat-s2long]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-long/final.pt} --threads 2"
 )
 pairs=("control nohints" "train60 lam08" "bias0 crop224" "frozen-long tuned-long" "control17 lite2" "lite2-long"
-       "stride1 bias4" "recolor75 tuned-recolor50" "l2-lam09 l2-recolor75" "nat-train60 nat-bias4" "nat-sigma4 nat-sigma13" "lite2-deep lite2-wide" "s2-long" "nat-s2long")
+       "stride1 bias4" "recolor75 tuned-recolor50" "l2-lam09 l2-recolor75" "nat-train60 nat-bias4" "nat-sigma4 nat-sigma13" "lite2-deep lite2-wide" "s2-long" "nat-s2long" "s2-train60" "nat-s2train60")
 
 one() {  # one NAME: start, resume or skip the run
   # shellcheck disable=SC2086  # the table's words are separate options
