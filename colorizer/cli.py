@@ -227,6 +227,9 @@ def main(argv=None):
                    help="lite encoders: the decoder's channels at 1/32 .. 1/2 (default 192 128 96 64 32)")
     t.add_argument("--decoder-depth", dest="decoder_depth", type=int, choices=(1, 2),
                    help="lite encoders: 3x3 units per decoder level (default 1)")
+    t.add_argument("--hint-stem", dest="hint_stem", action="store_true", default=None,
+                   help="lite encoders: the hint map enters the encoder's stem too, so that a frozen encoder's "
+                        "features can follow hints (starts at zero; learns with the decoder)")
     t.add_argument("--activation", choices=["sigmoid", "relu", "leaky_relu", "silu"])
     t.add_argument("--global-context", action="store_true", default=None,
                    help="ablation: pooled bottleneck features added back at every pixel (Iizuka et al. 2016)")

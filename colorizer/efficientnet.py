@@ -134,10 +134,12 @@ class EfficientNetLite(nn.Module):
         net.load_state_dict(state)
         return net
 
-    def forward(self, x: torch.Tensor) -> list:
+    def forward(self, x: torch.Tensor, stem_add: torch.Tensor = None) -> list:
         """x: RGB scaled as (x - 127) / 128, (N, 3, H, W), sides multiples of 32 -> the five feature maps
-        at 1/2 .. 1/32."""
-        x = F.relu6(self._bn0(self._conv_stem(x)))
+        at 1/2 .. 1/32. stem_add (N, 32, H/2, W/2): added to the stem convolution's output before its batch
+        norm, as extra input channels of the stem would be (the U-Net's hint stem)."""
+        x = self._conv_stem(x)
+        x = F.relu6(self._bn0(x if stem_add is None else x + stem_add))
         maps = []
         for i, block in enumerate(self._blocks):
             x = block(x)

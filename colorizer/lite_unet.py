@@ -12,6 +12,10 @@ Hints (Zhang, Zhu et al. 2017): a map (N, 3, H, W) at the input's size, the hint
 channels and a mask in the third (colorizer.hints), all zero where there is no hint (colorizer.hints builds it). Each
 decoder level sees it pooled to its resolution: the mean ab of the hinted pixels under each cell and a
 mask that is 1 wherever any pixel of the cell is hinted, so one click reaches even the 1/32 level.
+With `hint_stem`, the encoder sees the hint map too: a 3x3 stride-2 convolution of it, added to the
+stem's (as three more input channels of the stem would be). It starts at zero and is zero without hints,
+so a frozen encoder computes exactly its ImageNet features for the automatic colour, while the hint
+stem's gradient flows through it: hints can change what the encoder sees without the encoder learning.
 """
 from dataclasses import asdict, dataclass, field
 
@@ -19,7 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .efficientnet import LITE0_BLOCKS, EfficientNetLite
+from .efficientnet import LITE0_BLOCKS, STEM, EfficientNetLite, SameConv
 from .hints import HINT_CHANNELS
 
 
@@ -31,6 +35,7 @@ class LiteUNetConfig:
     decoder: list = field(default_factory=lambda: [192, 128, 96, 64, 32])  # channels at 1/32 .. 1/2
     decoder_depth: int = 1  # 3x3 units at each of 1/16 .. 1/2 (2: a second one after the concatenation)
     logit_stride: int = 2  # logits at 1/2 of the input (1: full size)
+    hint_stem: bool = False  # the hint map also enters the encoder, at its stem
 
 
 def l_to_encoder_rgb(L: torch.Tensor) -> torch.Tensor:
@@ -81,6 +86,10 @@ class LiteUNet(nn.Module):
         self.refine = nn.ModuleList(unit(d[i + 1], d[i + 1], 3) for i in range(4)) if config.decoder_depth == 2 else None
         self.full = unit(d[4] + h, d[4], 3) if config.logit_stride == 1 else None
         self.head = nn.Conv2d(d[4], config.n_classes, 1)
+        self.hint_stem = None
+        if config.hint_stem:  # SAME-padded as the stem it adds to; zero: no change until it learns
+            self.hint_stem = SameConv(h, STEM, 3, stride=2, bias=False)
+            nn.init.zeros_(self.hint_stem.weight)
 
     def forward(self, L: torch.Tensor, hints: torch.Tensor = None) -> torch.Tensor:
         """L (N, 1, H, W) normalised (L / 50 - 1), sides multiples of 32; hints (N, 3, H, W) or None (no
@@ -90,7 +99,7 @@ class LiteUNet(nn.Module):
             raise ValueError(f"input sides must be multiples of 32, got {(hgt, wid)}")
         if hints is None:
             hints = L.new_zeros(n, HINT_CHANNELS, hgt, wid)
-        feats = self.encoder(l_to_encoder_rgb(L))
+        feats = self.encoder(l_to_encoder_rgb(L), None if self.hint_stem is None else self.hint_stem(hints))
         x = self.bottom(torch.cat([feats[4], pool_hints(hints, 32)], dim=1))
         x = x + self.context(x.mean(dim=(2, 3)))[:, :, None, None]
         for i, block in enumerate(self.up):
@@ -109,6 +118,7 @@ class LiteUNet(nn.Module):
         self.encoder.load_state_dict(state)
 
     def decoder_parameters(self):
+        """Everything but the encoder (the hint stem included: it learns while the encoder is frozen)."""
         return [p for name, p in self.named_parameters() if not name.startswith("encoder.")]
 
     def n_params(self) -> int:

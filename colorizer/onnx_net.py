@@ -141,9 +141,13 @@ class _Builder:
         return self.g.op("Clip", x, self.g.const(np.float32(0)), self.g.const(np.float32(6)))
 
     def encoder(self, x, blocks):
-        """EfficientNetLite.forward: the five feature maps at 1/2 .. 1/32."""
+        """EfficientNetLite.forward: the five feature maps at 1/2 .. 1/32. With a hint stem (LiteUNet's
+        hint_stem), the hint map enters as three more input channels of the stem: the same sum."""
         p, s = "encoder.", self.state
         stem = s[f"{p}_conv_stem.weight"].astype(np.float64).sum(axis=1, keepdims=True)  # gray in
+        if "hint_stem.weight" in s:
+            x = self.g.op("Concat", x, "hints", axis=1)
+            stem = np.concatenate([stem, s["hint_stem.weight"].astype(np.float64)], axis=1)
         scale, shift = _bn_affine(s, f"{p}_bn0", ENCODER_BN_EPS)
         x = self.relu6(self.conv(x, stem * scale[:, None, None, None], shift, 2, _same_pads(3, 2)))
         maps = []
@@ -232,7 +236,7 @@ class OnnxLiteUNet:
 
     def __init__(self, state: dict, *, blocks, n_classes: int = DEFAULT_CONFIG["n_classes"], encoder: str = "lite0",
                  decoder=None, logit_stride: int = DEFAULT_CONFIG["logit_stride"], decoder_depth: int = 1,
-                 threads: int = None):
+                 hint_stem: bool = False, threads: int = None):
         """state: LiteUNet.state_dict() as numpy arrays (float16 or float32, no num_batches_tracked);
         the rest: LiteUNetConfig's fields (blocks: the encoder's shape); threads: the machine's cores."""
         # ONNX Runtime's Linux and macOS wheels collect usage telemetry (with a device id kept in
@@ -247,9 +251,11 @@ class OnnxLiteUNet:
         if (decoder_depth == 2) != ("refine.0.0.weight" in state):
             raise ValueError(f"decoder_depth {decoder_depth} but the weights {'lack' if decoder_depth == 2 else 'have'} "
                              "the second units (refine.*)")
+        if hint_stem != ("hint_stem.weight" in state):
+            raise ValueError(f"hint_stem {hint_stem} but the weights {'lack' if hint_stem else 'have'} hint_stem.weight")
         state = {k: np.asarray(v, dtype=np.float32) for k, v in state.items()}  # fp16 on disk
         self.n_classes, self.encoder, self.logit_stride, self.decoder_depth = n_classes, encoder, logit_stride, decoder_depth
-        self.blocks, self.decoder = [list(b) for b in blocks], decoder
+        self.blocks, self.decoder, self.hint_stem = [list(b) for b in blocks], decoder, hint_stem
         builder = _Builder(state)
         logits = builder.build([tuple(b) for b in blocks], decoder, logit_stride)
         q, h, w = n_classes, f"H/{logit_stride}", f"W/{logit_stride}"
@@ -263,7 +269,8 @@ class OnnxLiteUNet:
 
     def config_dict(self) -> dict:
         return {"n_classes": self.n_classes, "encoder": self.encoder, "blocks": self.blocks,
-                "decoder": self.decoder, "logit_stride": self.logit_stride, "decoder_depth": self.decoder_depth}
+                "decoder": self.decoder, "logit_stride": self.logit_stride, "decoder_depth": self.decoder_depth,
+                "hint_stem": self.hint_stem}
 
     def __call__(self, L: np.ndarray, hints: np.ndarray = None) -> np.ndarray:
         """L (H, W) normalised (L / 50 - 1), sides multiples of 32; hints (3, H, W) as colorizer.hints

@@ -62,6 +62,7 @@ class TrainConfig:
     width: int = 32  # base channels (the design: 64)
     decoder: list = None  # lite encoders: the decoder's channels at 1/32 .. 1/2 (None: LiteUNetConfig's)
     decoder_depth: int = 1  # lite encoders: 3x3 units per decoder level
+    hint_stem: bool = False  # lite encoders: hints enter the encoder's stem too (starts at zero; learns while frozen)
     activation: str = "sigmoid"  # the design's; relu / leaky_relu / silu train faster
     global_context: bool = False  # ablation: pooled bottleneck features added back (colorizer.model)
     crop: int = 128
@@ -136,20 +137,23 @@ def build_model(cfg: TrainConfig, n_classes: int, source: dict = None):
     if cfg.encoder == "design":
         return UNet(UNetConfig(n_classes=n_classes, width=cfg.width, activation=cfg.activation,
                                global_context=cfg.global_context))
-    if source and "architecture" in source:
-        return LiteUNet(LiteUNetConfig(**source["architecture"]))
+    if source and "architecture" in source:  # a hint stem may be added to a model without one
+        arch = source["architecture"]
+        return LiteUNet(LiteUNetConfig(**{**arch, "hint_stem": arch.get("hint_stem", False) or cfg.hint_stem}))
     if source:  # a checkpoint: the blocks are read off its weights, the decoder's shape off its run's config
         from .efficientnet import blocks_of
         enc = {k[len("encoder."):]: v for k, v in source["model"].items() if k.startswith("encoder.")}
         ran = source.get("config", {})
         shape = {"decoder": list(ran["decoder"])} if ran.get("decoder") else {}
         return LiteUNet(LiteUNetConfig(n_classes=n_classes, encoder=cfg.encoder, blocks=[list(b) for b in blocks_of(enc)],
-                                       logit_stride=cfg.logit_stride, decoder_depth=ran.get("decoder_depth", 1), **shape))
+                                       logit_stride=cfg.logit_stride, decoder_depth=ran.get("decoder_depth", 1),
+                                       hint_stem=ran.get("hint_stem", False) or cfg.hint_stem, **shape))
     from .efficientnet import load_pretrained
     encoder = load_pretrained(cfg.encoder)
     shape = {"decoder": list(cfg.decoder)} if cfg.decoder else {}
     model = LiteUNet(LiteUNetConfig(n_classes=n_classes, encoder=cfg.encoder, blocks=[list(b) for b in encoder.blocks_spec],
-                                    logit_stride=cfg.logit_stride, decoder_depth=cfg.decoder_depth, **shape))
+                                    logit_stride=cfg.logit_stride, decoder_depth=cfg.decoder_depth,
+                                    hint_stem=cfg.hint_stem, **shape))
     model.load_encoder(encoder)
     return model
 
@@ -351,10 +355,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     model = build_model(cfg, bins.Q, source).to(device)
     if source:
         missing, unexpected = model.load_state_dict(source["model"], strict=False)
-        if unexpected or any(not k.startswith("context.") for k in missing):
+        # a new global-context branch or hint stem may start on weights that had none
+        if unexpected or any(not k.startswith(("context.", "hint_stem.")) for k in missing):
             raise SystemExit(f"{cfg.init or run}: weights do not fit this network "
                              f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
-        if missing:  # --global-context on a model trained without it
+        if any(k.startswith("hint_stem.") for k in missing):
+            print(f"--init: the hint stem starts at zero on {cfg.init}'s weights", flush=True)
+        if any(k.startswith("context.") for k in missing):  # --global-context on a model trained without it
             model.start_context_near_zero()
             print(f"--init: the global-context branch starts near zero on {cfg.init}'s weights", flush=True)
     if isinstance(model, LiteUNet):  # the encoder learns at encoder_lr x the rate, or not at all

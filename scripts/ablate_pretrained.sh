@@ -46,6 +46,11 @@
 # alone on both threads, with train/ 60 % of the crops (35 %), then Natural's fine-tune from it, the same mix:
 #   s2-train60      the s2 twin
 #   nat-s2train60   its Natural
+# and, in session 19, hints fed to the encoder's stem too (--hint-stem, starting at zero), the encoder otherwise
+# frozen: from the Lite2 s1 ($L2S1; session 19 reran it as scripts/train_pretrained.sh's stage 1, runs/lite2_s1,
+# and linked it as $A/lite2 to evaluate it beside), 2600 steps as s2 (lr 5e-4) alone on both threads: can a
+# frozen encoder follow a hint it would not guess when the hint changes what it sees?
+#   s1-hintstem     s1 + the hint stem, the decoder learning with it
 # Then every run is exported to $RUNS/ablations-lite/weights/ and evaluated at full resolution on val/ and
 # val-scenes/ at T 0.6 (colorizer evaluate, ONNX Runtime), and with scripts/hue_angle.py.
 # Resumable: a finished run is skipped, an unfinished one resumed.
@@ -100,10 +105,13 @@ declare -A args=(
   [s2-train60]="$s17 --encoder lite2 --folder-weights 0.6 0.4 --steps 2600 --lr 5e-4 --warmup 50 --encoder-lr 0.2
                 --init ${L2S1:-$A/lite2/final.pt} --threads 2"
   [nat-s2train60]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-train60/final.pt} --folder-weights 0.6 0.4 --threads 2"
+  [s1-hintstem]="$s17 --encoder lite2 --hint-stem --steps 2600 --lr 5e-4 --warmup 50 --init ${L2S1:-$A/lite2/final.pt}
+                 --threads 2"
   [nat-s2long]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-long/final.pt} --threads 2"
 )
 pairs=("control nohints" "train60 lam08" "bias0 crop224" "frozen-long tuned-long" "control17 lite2" "lite2-long"
-       "stride1 bias4" "recolor75 tuned-recolor50" "l2-lam09 l2-recolor75" "nat-train60 nat-bias4" "nat-sigma4 nat-sigma13" "lite2-deep lite2-wide" "s2-long" "nat-s2long" "s2-train60" "nat-s2train60")
+       "stride1 bias4" "recolor75 tuned-recolor50" "l2-lam09 l2-recolor75" "nat-train60 nat-bias4" "nat-sigma4 nat-sigma13" "lite2-deep lite2-wide" "s2-long" "nat-s2long" "s2-train60" "nat-s2train60"
+       "s1-hintstem")
 
 one() {  # one NAME: start, resume or skip the run
   # shellcheck disable=SC2086  # the table's words are separate options

@@ -25,6 +25,38 @@ def test_logits_at_half_the_input_and_hints_change_them():
     assert torch.equal(hinted[1], plain[1])  # the other photo of the batch is untouched
 
 
+def test_the_hint_stem_starts_at_zero_and_learns_through_a_frozen_encoder():
+    """hint_stem: without hints (or before it learns) the network is the one without it; with the encoder
+    frozen, only the hint stem and the decoder get gradients; once learned, a hint changes the encoder's
+    own features."""
+    torch.manual_seed(0)
+    plain = LiteUNet(LiteUNetConfig(n_classes=7)).eval()
+    stem = LiteUNet(LiteUNetConfig(n_classes=7, hint_stem=True)).eval()
+    missing, unexpected = stem.load_state_dict(plain.state_dict(), strict=False)
+    assert missing == ["hint_stem.weight"] and not unexpected
+    L = torch.rand(2, 1, 64, 96) * 2 - 1
+    hints = torch.zeros(2, 3, 64, 96)
+    hints[0, 0, 30:33, 40:43], hints[0, 2, 30:33, 40:43] = 0.5, 1.0
+    with torch.no_grad():
+        assert torch.equal(stem(L, hints), plain(L, hints))
+
+    stem.encoder.requires_grad_(False)
+    stem(L, hints).logsumexp(dim=1).mean().backward()
+    assert stem.hint_stem.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in stem.encoder.parameters())
+    assert any(p is stem.hint_stem.weight for p in stem.decoder_parameters())
+
+    with torch.no_grad():
+        stem.hint_stem.weight.normal_()
+        rgb = l_to_encoder_rgb(L)
+        seen = stem.encoder(rgb, stem.hint_stem(hints))
+        unseen = stem.encoder(rgb)
+        change = (seen[4][0] - unseen[4][0]).abs().max()  # a random encoder's deep features are tiny
+        assert change > 0.01 * unseen[4][0].abs().max()  # the hint reaches the deepest features
+        assert torch.equal(seen[4][1], unseen[4][1])  # the photo without hints is untouched
+        assert torch.equal(stem(L)[1], plain(L)[1])
+
+
 def test_full_resolution_logits():
     model = LiteUNet(LiteUNetConfig(n_classes=5, logit_stride=1)).eval()
     with torch.no_grad():
@@ -59,7 +91,7 @@ def test_train_export_and_colorize_with_hints(tmp_path, photo_dir):
     from colorizer.export import export_run
     from colorizer.pipeline import network_side, network_size
     from colorizer.train import TrainConfig, train
-    from colorizer.weights import load_model
+    from colorizer.weights import load_model, load_numpy_model
 
     run = tmp_path / "run"
     cfg = TrainConfig(data=str(photo_dir), val=str(photo_dir), run=str(run), steps=4, val_every=2, crop=64,
@@ -77,6 +109,24 @@ def test_train_export_and_colorize_with_hints(tmp_path, photo_dir):
     frozen_enc = {k: v for k, v in model.state_dict().items() if k.startswith("encoder.") and "weight" in k}
     tuned = torch.load(run2 / "ckpt.pt", weights_only=True)["model"]
     assert any(not torch.equal(tuned[k], v) for k, v in frozen_enc.items())
+
+    # a hint stem added to the exported model: it starts at zero, learns while the encoder stays frozen,
+    # and the export runs the same in both backends
+    run3 = tmp_path / "run3"
+    train(replace(cfg, run=str(run3), init=str(path), hint_stem=True, steps=2))
+    stemmed = torch.load(run3 / "ckpt.pt", weights_only=True)["model"]
+    assert stemmed["hint_stem.weight"].abs().sum() > 0
+    assert all(torch.equal(stemmed[k], v) for k, v in frozen_enc.items())
+    stem_path = export_run(run3, "stem", tmp_path / "w", temperature=0.5)
+    stem_model, _, stem_card = load_model(stem_path)
+    assert stem_card["architecture"]["hint_stem"] is True
+    net, _, _ = load_numpy_model(stem_path)
+    L = np.linspace(-1, 1, 64 * 96, dtype=np.float32).reshape(64, 96)
+    hint_map = np.zeros((3, 64, 96), np.float32)
+    hint_map[:2, 20:25, 30:35], hint_map[2, 20:25, 30:35] = 0.4, 1.0
+    with torch.inference_mode():
+        expected = stem_model(torch.from_numpy(L)[None, None], torch.from_numpy(hint_map)[None])[0].numpy()
+    assert np.abs(net(L, hint_map) - expected).max() < 1e-3 * max(1.0, float(np.abs(expected).max()))
 
     colorizer = Colorizer.load(path, device="cpu")
     photo = next(iter(sorted(photo_dir.glob("*.jpg"))))

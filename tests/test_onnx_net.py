@@ -120,6 +120,21 @@ def test_two_units_per_decoder_level(logit_stride):
         OnnxLiteUNet(state_of(model), **{**model.config_dict(), "decoder_depth": 1})
 
 
+def test_hints_at_the_encoder_stem():
+    """hint_stem: the hint map as three more input channels of the encoder's stem (its BN folded in too);
+    the backend refuses weights that do not match the setting."""
+    model = random_lite_unet(config=LiteUNetConfig(n_classes=11, blocks=BLOCKS, decoder=[24, 16, 16, 12, 8],
+                                                   hint_stem=True), seed=4)
+    with torch.no_grad():
+        model.hint_stem.weight.normal_()
+    net = OnnxLiteUNet(state_of(model), **model.config_dict())
+    L, hints = inputs(64, 96)
+    assert_close(net(L), torch_logits(model, L))
+    assert_close(net(L, hints), torch_logits(model, L, hints))
+    with pytest.raises(ValueError, match="hint_stem"):
+        OnnxLiteUNet(state_of(model), **{**model.config_dict(), "hint_stem": False})
+
+
 def test_rejects_sides_that_are_not_multiples_of_32(pair):
     with pytest.raises(ValueError, match="multiples of 32"):
         pair[1](np.zeros((48, 64), np.float32))
