@@ -335,6 +335,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
 
     if not cfg.data:
         raise SystemExit("train: --data (a folder of training photos) is required")
+    if not 0 < cfg.min_side <= cfg.max_side:
+        raise SystemExit(f"--min-side {cfg.min_side} and --max-side {cfg.max_side}: 0 < min <= max")
     cache = None if cfg.cache == "auto" else cfg.cache
     t_load = time.time()
     photos = load_photos(cfg.data, cfg.photo_side, cache)

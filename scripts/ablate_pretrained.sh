@@ -51,6 +51,15 @@
 # and linked it as $A/lite2 to evaluate it beside), 2600 steps as s2 (lr 5e-4) alone on both threads: can a
 # frozen encoder follow a hint it would not guess when the hint changes what it sees?
 #   s1-hintstem     s1 + the hint stem, the decoder learning with it
+# and the scale of the crops against the scale the network sees at inference: scenes/ and val-scenes/ photos are
+# 150 px, which the crops upscale to a longer side of 192-384 px while inference sees them at their own size;
+# as the lite2 run (s1, fresh decoder, frozen), a thread each:
+#   s1-side160      longer sides of 160-384 px (crops of 160 px can come from a 150-px photo at about 1x)
+#   s1-side160-256  longer sides of 160-256 px (val/'s photos are seen at 256)
+# then s2 and Natural's fine-tune on the second's scale, as scripts/train_pretrained.sh's stages 2 and 3, alone on
+# both threads (against session 17's s2 and the shipped Natural):
+#   s2-side         s1-side160-256 + 2600 steps with the encoder learning at 0.2x
+#   nat-s2side      its Natural (300 steps, decoder only, lambda 0.9)
 # Then every run is exported to $RUNS/ablations-lite/weights/ and evaluated at full resolution on val/ and
 # val-scenes/ at T 0.6 (colorizer evaluate, ONNX Runtime), and with scripts/hue_angle.py.
 # Resumable: a finished run is skipped, an unfinished one resumed.
@@ -107,11 +116,17 @@ declare -A args=(
   [nat-s2train60]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-train60/final.pt} --folder-weights 0.6 0.4 --threads 2"
   [s1-hintstem]="$s17 --encoder lite2 --hint-stem --steps 2600 --lr 5e-4 --warmup 50 --init ${L2S1:-$A/lite2/final.pt}
                  --threads 2"
+  [s1-side160]="$s17 --encoder lite2 --min-side 160"
+  [s1-side160-256]="$s17 --encoder lite2 --min-side 160 --max-side 256"
+  [s2-side]="$s17 --encoder lite2 --min-side 160 --max-side 256 --steps 2600 --lr 5e-4 --warmup 50 --encoder-lr 0.2
+             --init $A/s1-side160-256/final.pt --threads 2"
+  [nat-s2side]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-side/final.pt} --min-side 160 --max-side 256
+                --threads 2"
   [nat-s2long]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-long/final.pt} --threads 2"
 )
 pairs=("control nohints" "train60 lam08" "bias0 crop224" "frozen-long tuned-long" "control17 lite2" "lite2-long"
        "stride1 bias4" "recolor75 tuned-recolor50" "l2-lam09 l2-recolor75" "nat-train60 nat-bias4" "nat-sigma4 nat-sigma13" "lite2-deep lite2-wide" "s2-long" "nat-s2long" "s2-train60" "nat-s2train60"
-       "s1-hintstem")
+       "s1-hintstem" "s1-side160 s1-side160-256" "s2-side" "nat-s2side")
 
 one() {  # one NAME: start, resume or skip the run
   # shellcheck disable=SC2086  # the table's words are separate options

@@ -228,6 +228,18 @@ def test_missing_data_is_a_clear_error(tmp_path):
         train(TrainConfig(data=str(tmp_path / "empty"), run=str(tmp_path / "r")))
 
 
+def test_the_crops_scale_range_comes_from_the_command_line_and_is_checked(photo_dir, tmp_path):
+    """--min-side / --max-side reach the crops (session 19's scale ablation); a range upside down is refused."""
+    from colorizer.cli import main
+    run = tmp_path / "r"
+    with pytest.raises(SystemExit, match="--min-side 300 and --max-side 200"):
+        main(["train", "--data", str(photo_dir), "--run", str(run), "--min-side", "300", "--max-side", "200"])
+    main(["train", "--data", str(photo_dir), "--run", str(run), "--min-side", "64", "--max-side", "96", "--crop", "64",
+          "--batch", "2", "--steps", "1", "--width", "8"])
+    saved = json.loads((run / "config.json").read_text())
+    assert (saved["min_side"], saved["max_side"]) == (64, 96)
+
+
 def test_signal_handlers_are_restored(photo_dir, tmp_path):
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     train(tiny_config(photo_dir, tmp_path / "run", steps=1))
