@@ -60,6 +60,15 @@
 # both threads (against session 17's s2 and the shipped Natural):
 #   s2-side         s1-side160-256 + 2600 steps with the encoder learning at 0.2x
 #   nat-s2side      its Natural (300 steps, decoder only, lambda 0.9)
+# and, as that Natural follows a blue click on china.jpg's trees only 0.14 of the way, the encoder learning longer
+# (s2-long followed it 0.51 of the way), 1300 more steps at half the lr, then Natural's fine-tune:
+#   s2-side-long    s2-side + 1300 steps, lr 2.5e-4, the encoder at 0.2x
+#   nat-s2sidelong  its Natural
+# and, as that one follows the click only 0.19 of the way, hints that go against the scene taught directly: a
+# quarter of the hinted crops recoloured while the encoder learns (session 16's tuned-long followed a blue hint
+# 0.90 of the way so), then Natural's fine-tune:
+#   s3-recolor      s2-side-long + 600 steps, lr 2.5e-4, the encoder at 0.2x, --hint-recolor 0.25
+#   nat-s3recolor   its Natural
 # Then every run is exported to $RUNS/ablations-lite/weights/ and evaluated at full resolution on val/ and
 # val-scenes/ at T 0.6 (colorizer evaluate, ONNX Runtime), and with scripts/hue_angle.py.
 # Resumable: a finished run is skipped, an unfinished one resumed.
@@ -122,11 +131,20 @@ declare -A args=(
              --init $A/s1-side160-256/final.pt --threads 2"
   [nat-s2side]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-side/final.pt} --min-side 160 --max-side 256
                 --threads 2"
+  [s2-side-long]="$s17 --encoder lite2 --min-side 160 --max-side 256 --steps 1300 --lr 2.5e-4 --warmup 50 --encoder-lr 0.2
+                  --init $A/s2-side/final.pt --threads 2"
+  [nat-s2sidelong]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-side-long/final.pt} --min-side 160
+                    --max-side 256 --threads 2"
+  [s3-recolor]="$s17 --encoder lite2 --min-side 160 --max-side 256 --steps 600 --lr 2.5e-4 --warmup 30 --encoder-lr 0.2
+                --hint-recolor 0.25 --init $A/s2-side-long/final.pt --threads 2"
+  [nat-s3recolor]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s3-recolor/final.pt} --min-side 160
+                   --max-side 256 --threads 2"
   [nat-s2long]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-long/final.pt} --threads 2"
 )
 pairs=("control nohints" "train60 lam08" "bias0 crop224" "frozen-long tuned-long" "control17 lite2" "lite2-long"
        "stride1 bias4" "recolor75 tuned-recolor50" "l2-lam09 l2-recolor75" "nat-train60 nat-bias4" "nat-sigma4 nat-sigma13" "lite2-deep lite2-wide" "s2-long" "nat-s2long" "s2-train60" "nat-s2train60"
-       "s1-hintstem" "s1-side160 s1-side160-256" "s2-side" "nat-s2side")
+       "s1-hintstem" "s1-side160 s1-side160-256" "s2-side" "nat-s2side" "s2-side-long" "nat-s2sidelong"
+       "s3-recolor" "nat-s3recolor")
 
 one() {  # one NAME: start, resume or skip the run
   # shellcheck disable=SC2086  # the table's words are separate options
