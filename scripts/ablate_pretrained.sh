@@ -97,6 +97,11 @@ from_l2s1="--hints --lambda 0.9 --folder-weights 0.35 0.65 --chroma-bias 2 --lr 
 # session 18: Natural's fine-tune from the Lite2 s2 (scripts/train_pretrained.sh, stage 3)
 from_l2s2="--hints --lambda 0.9 --folder-weights 0.35 0.65 --chroma-bias 2 --lr 3e-4 --warmup 20 --channels-last
            --encoder lite2 --steps 300 --init ${L2S2:-$RUNS/lite2_s2/final.pt}"
+natural_from() {  # natural_from RUN: Natural's fine-tune (from_l2s2) from that ablation run's end instead
+  echo "${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/$1/final.pt}"
+}
+# session 19: photos rescaled to a longer side of 160-256 px for the crops (192-384 by default)
+side="--min-side 160 --max-side 256"
 declare -A args=(
   [control]="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2"
   [nohints]="--lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2"
@@ -124,28 +129,24 @@ declare -A args=(
   [s2-long]="${from_l2s2/--lambda 0.9/--lambda 1} --steps 2600 --lr 2.5e-4 --warmup 50 --encoder-lr 0.2 --threads 2"
   [s2-train60]="$s17 --encoder lite2 --folder-weights 0.6 0.4 --steps 2600 --lr 5e-4 --warmup 50 --encoder-lr 0.2
                 --init ${L2S1:-$A/lite2/final.pt} --threads 2"
-  [nat-s2train60]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-train60/final.pt} --folder-weights 0.6 0.4 --threads 2"
+  [nat-s2train60]="$(natural_from s2-train60) --folder-weights 0.6 0.4 --threads 2"
   [s1-hintstem]="$s17 --encoder lite2 --hint-stem --steps 2600 --lr 5e-4 --warmup 50 --init ${L2S1:-$A/lite2/final.pt}
                  --threads 2"
   [s1-side160]="$s17 --encoder lite2 --min-side 160"
-  [s1-side160-256]="$s17 --encoder lite2 --min-side 160 --max-side 256"
-  [s2-side]="$s17 --encoder lite2 --min-side 160 --max-side 256 --steps 2600 --lr 5e-4 --warmup 50 --encoder-lr 0.2
+  [s1-side160-256]="$s17 --encoder lite2 $side"
+  [s2-side]="$s17 --encoder lite2 $side --steps 2600 --lr 5e-4 --warmup 50 --encoder-lr 0.2
              --init $A/s1-side160-256/final.pt --threads 2"
-  [nat-s2side]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-side/final.pt} --min-side 160 --max-side 256
-                --threads 2"
-  [s2-side-long]="$s17 --encoder lite2 --min-side 160 --max-side 256 --steps 1300 --lr 2.5e-4 --warmup 50 --encoder-lr 0.2
+  [nat-s2side]="$(natural_from s2-side) $side --threads 2"
+  [s2-side-long]="$s17 --encoder lite2 $side --steps 1300 --lr 2.5e-4 --warmup 50 --encoder-lr 0.2
                   --init $A/s2-side/final.pt --threads 2"
-  [nat-s2sidelong]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-side-long/final.pt} --min-side 160
-                    --max-side 256 --threads 2"
-  [s3-recolor]="$s17 --encoder lite2 --min-side 160 --max-side 256 --steps 600 --lr 2.5e-4 --warmup 30 --encoder-lr 0.2
+  [nat-s2sidelong]="$(natural_from s2-side-long) $side --threads 2"
+  [s3-recolor]="$s17 --encoder lite2 $side --steps 600 --lr 2.5e-4 --warmup 30 --encoder-lr 0.2
                 --hint-recolor 0.25 --init $A/s2-side-long/final.pt --threads 2"
-  [nat-s3recolor]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s3-recolor/final.pt} --min-side 160
-                   --max-side 256 --threads 2"
-  [s3-recolor10]="$s17 --encoder lite2 --min-side 160 --max-side 256 --steps 600 --lr 2.5e-4 --warmup 30 --encoder-lr 0.2
+  [nat-s3recolor]="$(natural_from s3-recolor) $side --threads 2"
+  [s3-recolor10]="$s17 --encoder lite2 $side --steps 600 --lr 2.5e-4 --warmup 30 --encoder-lr 0.2
                   --hint-recolor 0.1 --init $A/s2-side-long/final.pt --threads 2"
-  [nat-s3recolor10]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s3-recolor10/final.pt} --min-side 160
-                     --max-side 256 --threads 2"
-  [nat-s2long]="${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/s2-long/final.pt} --threads 2"
+  [nat-s3recolor10]="$(natural_from s3-recolor10) $side --threads 2"
+  [nat-s2long]="$(natural_from s2-long) --threads 2"
 )
 pairs=("control nohints" "train60 lam08" "bias0 crop224" "frozen-long tuned-long" "control17 lite2" "lite2-long"
        "stride1 bias4" "recolor75 tuned-recolor50" "l2-lam09 l2-recolor75" "nat-train60 nat-bias4" "nat-sigma4 nat-sigma13" "lite2-deep lite2-wide" "s2-long" "nat-s2long" "s2-train60" "nat-s2train60"
