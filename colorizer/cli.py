@@ -242,8 +242,9 @@ def main(argv=None):
     t.add_argument("--soft-sigma", dest="soft_sigma", type=float,
                    help="the soft targets' width in ab units (default 8.5; a class cell is 17 wide)")
     t.add_argument("--min-side", dest="min_side", type=int,
-                   help="crops come from the photo rescaled so its longer side is between --min-side (192) and")
-    t.add_argument("--max-side", dest="max_side", type=int, help="--max-side px (384), drawn per crop")
+                   help="crops: each photo rescaled so its longer side is at least this many px (192), drawn per crop")
+    t.add_argument("--max-side", dest="max_side", type=int,
+                   help="crops: ... and at most this many px (384)")
     t.add_argument("--rotate", type=float, help="augmentation: turn crops by up to this many degrees")
     t.add_argument("--tone", type=float, help="augmentation: bend the input lightness by a gamma in "
                    "[exp(-TONE), exp(TONE)]")
