@@ -2,7 +2,7 @@
 all"), the progress row that shows how far it got, and Cancel. The window starts batches and tells
 the worker to cancel; this keeps the buttons, actions and words in step with it."""
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from .actions import make_action
 from .jobs import BatchSummary
@@ -30,6 +30,12 @@ class BatchRow(QWidget):
         self.apply_button.setAccessibleName("Apply to all")
         self.apply_button.clicked.connect(self.apply_requested)
 
+        # colorizer colorize --skip-existing: a batch that was stopped (or the window closed) goes on
+        self.skip_check = QCheckBox("Skip photos already &done")
+        self.skip_check.setToolTip("Leave out dropped photos whose grayscale and colorized copies are both in the "
+                                   "output folder already, in the chosen format")
+        self.skip_check.setAccessibleName("Skip photos already done")
+
         self.progress_label = QLabel("Ready")
         self.progress_label.setMinimumWidth(220)
         self.progress_bar = QProgressBar()
@@ -42,10 +48,15 @@ class BatchRow(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(8)  # as the window's other rows
+        row.addWidget(self.skip_check)
         row.addWidget(self.progress_label)
         row.addWidget(self.progress_bar, 1)
         row.addWidget(self.cancel_button)
         self.set_busy(None)
+
+    def skip_existing(self) -> bool:
+        """Whether dropped photos whose copies are saved already are left out."""
+        return self.skip_check.isChecked()
 
     def is_busy(self) -> bool:
         return self.kind is not None
@@ -104,11 +115,13 @@ class BatchRow(QWidget):
         text = f"{summary.done} photo{'s' if summary.done != 1 else ''} {verb}"
         if summary.failed:
             text += f", {summary.failed} failed (see the list)"
+        if summary.skipped:
+            text += f", {summary.skipped} skipped (saved already)"
         if summary.model_error:
             text = f"Stopped: {summary.model_error}."
         elif cancelled:
             text = f"Cancelled: {text}, {summary.cancelled} not started."
-        elif kind == "colorize" and summary.found == 0 and summary.done + summary.failed == 0:
+        elif kind == "colorize" and summary.found + summary.skipped == 0 and summary.done + summary.failed == 0:
             text = "No photos found in what was dropped."
         else:
             text += "."

@@ -26,6 +26,7 @@ from .actions import make_action
 from .hint_palette import HintPalette, swatch_icon
 from .model_controls import card_takes_hints
 from .photos import Photos
+from .shown import Shown
 
 MODE_TIP = "Colour hints: click the photo to say which colour a spot has; the model colours what belongs with it"
 
@@ -45,7 +46,7 @@ class HintsPanel(QWidget):
         self.selected = None  # index of the selected hint
         self._takes = False
         self._model_id, self._temperature = None, 0.0  # what the palette's "shown now" colour is decoded with
-        self._asked = None  # (key, model id, T, x, y, other hints) of the palette asked for last
+        self._asked = None  # Shown, part (x, y), hints the photo's other ones: the palette asked for last
         self._build_actions()
         self._build_widgets()
         photos.hints_changed.connect(self._on_hints_changed)
@@ -261,8 +262,9 @@ class HintsPanel(QWidget):
         hints = self.hints()
         if answer.key != self.key or self.selected is None or self.selected >= len(hints):
             return
-        if self._asked is None or self._asked[:5] != (answer.key, answer.model_id, answer.temperature, answer.x,
-                                                      answer.y):
+        asked = self._asked
+        if asked is None or (asked.key, asked.model_id, asked.temperature, asked.part) != (
+                answer.key, answer.model_id, answer.temperature, (answer.x, answer.y)):
             return  # an answer for an earlier place of the hint, model or temperature
         if answer.error:
             self.palette_box.clear(f"No suggestions: {answer.error}")
@@ -307,11 +309,12 @@ class HintsPanel(QWidget):
             return
         hint = hints[self.selected]
         others = hints[:self.selected] + hints[self.selected + 1:]
-        ask = (self.key, self._model_id, self._temperature, int(hint.x), int(hint.y), others)
+        ask = Shown(self.key, self._model_id, self._temperature, others, part=(int(hint.x), int(hint.y)))
         if ask != self._asked:
             # For another T or model at the same point the swatches stay until the new ones come: no
             # flicker while the slider moves, and a focused swatch keeps the focus.
-            same_point = self._asked is not None and self._asked[3:] == ask[3:] and self._asked[0] == ask[0]
+            same_point = self._asked is not None and (self._asked.key, self._asked.part, self._asked.hints) == (
+                ask.key, ask.part, ask.hints)
             self._asked = ask
             if not same_point:
                 self.palette_box.clear("Finding the colours likely here…")

@@ -21,6 +21,7 @@ class Options:
     temperature: float
     out_dir: str
     output: OutputOptions = OutputOptions()
+    skip_existing: bool = False  # leave out dropped photos whose pair of copies is in out_dir already
 
     @property
     def model_id(self) -> str:
@@ -137,6 +138,7 @@ class BatchSummary:
     failed: int = 0
     cancelled: int = 0  # photos left out by Cancel
     found: int = 0  # photos the dropped paths contained
+    skipped: int = 0  # of those, left out: their copies were in the output folder already (skip_existing)
     model_error: str = None  # set when the batch stopped because its model would not load
 
 

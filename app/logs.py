@@ -1,6 +1,6 @@
 """The log file in the user's data folder, which the window's "Open log" shows.
 
-A user who reports a problem can send this file: it names every photo, model and error of a session.
+A user who reports a problem can send this file: it names every photo, model and error of a run of the app.
 """
 import logging
 import logging.handlers

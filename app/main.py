@@ -25,12 +25,12 @@ def parse_args(argv) -> argparse.Namespace:
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("paths", nargs="*", metavar="PATH", help="photos or folders to colorize right away")
     p.add_argument("--output", metavar="DIR",
-                   help="save the copies to DIR for this session (default: the folder chosen last, at first "
+                   help="save the copies to DIR for this run only (default: the folder chosen last, at first "
                         "Pictures/Landscape Colorizer)")
     p.add_argument("--weights", metavar="DIR",
                    help="take the models from DIR (default: $COLORIZER_WEIGHTS, then the bundled weights/)")
-    p.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu, cuda or numpy "
-                   "(the CPU without torch; what the packaged app uses)")
+    p.add_argument("--device", default="auto", help="auto (a CUDA GPU where torch sees one, else onnx), onnx "
+                   "(ONNX Runtime on the CPU: what the packaged app uses), cpu (torch on the CPU) or cuda[:N]")
     p.add_argument("--self-test", action="store_true", help="check the installation without opening a window")
     return p.parse_args(argv)
 
@@ -71,6 +71,7 @@ def main(argv=None) -> int:
     from .fileopen import FileOpenForwarder
     from .gcguard import GuiThreadGarbageCollector
     from .logs import setup_logging
+    from .worker_thread import wait_for_ended
 
     QCoreApplication.setApplicationName(APP_NAME)  # names the settings and data folders
     QCoreApplication.setOrganizationName("")
@@ -86,6 +87,7 @@ def main(argv=None) -> int:
     app.installEventFilter(FileOpenForwarder(window))
     app.aboutToQuit.connect(window.shutdown)
     code = app.exec()
+    wait_for_ended()  # the closed window's worker ends its step, before collector.stop() lets gc run in any thread
     collector.stop()
     log.info("exit %s", code)
     return code

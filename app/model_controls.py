@@ -7,19 +7,21 @@ slider shares the row's spare room with the stretch beside "Apply to all"; neste
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton
 
-from colorizer.weights import LITE_UNET
+from colorizer.weights import DEFAULT_T, LITE_UNET, ModelError, card_temperature as read_card_temperature
 
 from .settings import Settings
 
-T_MIN, T_MAX = 0.05, 1.00  # the temperature slider's range; it moves in steps of 0.01
-FALLBACK_T = 0.38  # for a card without a usable default_temperature
+T_MIN, T_MAX = 0.05, 1.00  # the temperature slider's range (within colorizer.temperature's); steps of 0.01
+FALLBACK_T = DEFAULT_T  # where the slider stands for a card whose default_temperature is unusable
 
 
 def card_temperature(card: dict) -> float:
-    """The model's own default temperature, from its card."""
+    """The model's own default temperature, read from its card as the command line reads it. A card
+    that cannot give one is refused when its model loads, with a message naming the card and the field
+    (the window's banner shows it); until then the slider stands at FALLBACK_T."""
     try:
-        return float(card.get("default_temperature", FALLBACK_T))
-    except (TypeError, ValueError):
+        return read_card_temperature(card)
+    except ModelError:
         return FALLBACK_T
 
 

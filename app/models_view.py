@@ -10,6 +10,8 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
+from .shown import Shown
+
 TEXT_LINES = 2  # name, temperature
 
 
@@ -30,7 +32,7 @@ class ModelsView(QWidget):
         outer.addStretch(1)
         self._buttons = {}  # model id -> QToolButton
         self._cards = {}
-        self._shown = {}  # model id -> (photo key, T, max_side, hints, hints left out) of the picture it holds
+        self._shown = {}  # model id -> Shown, part (max_side, the photo's hints left out): the picture it holds
         self._images = {}  # model id -> QImage
 
     def set_models(self, cards) -> None:
@@ -81,19 +83,19 @@ class ModelsView(QWidget):
         but the model does not take them)."""
         if model_id not in self._buttons:
             return
-        self._shown[model_id] = (key, temperature, max_side, tuple(hints), without_hints)
+        self._shown[model_id] = Shown(key, model_id, temperature, tuple(hints), part=(max_side, without_hints))
         self._images[model_id] = image
         self._label(model_id, temperature, "", without_hints)
         self._set_icon(model_id)
 
     def set_failed(self, model_id: str, key, reason: str) -> None:
         if model_id in self._buttons:
-            self._shown[model_id] = (key, None, None)
+            self._shown[model_id] = Shown(key, model_id, None)  # no temperature: asked again when shown again
             self._buttons[model_id].setIcon(QIcon())
             self._label(model_id, None, f"Not available: {reason}")
 
     def shown(self, model_id: str):
-        """(photo key, T, max_side, hints, hints left out) of the picture the panel holds, or None."""
+        """What the panel's picture shows (Shown, part (max_side, the photo's hints left out)), or None."""
         return self._shown.get(model_id)
 
     def image(self, model_id: str) -> QImage:

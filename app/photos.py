@@ -3,22 +3,13 @@ images), for the last few the before/after previews, and its colour hints with t
 (one QUndoStack per photo in a QUndoGroup: Ctrl+Z undoes the selected photo's last change). Other
 per-photo state belongs here too, so that clearing the list clears it."""
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
 from .jobs import ItemResult
-
-
-@dataclass(frozen=True)
-class Shown:
-    """What the large view shows now: which photo, through which model, at which temperature."""
-
-    key: int
-    model_id: str
-    temperature: float
-    hints: tuple = ()  # the colour hints it was made with
+from .shown import Shown
 
 
 class RecentImages:

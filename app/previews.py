@@ -5,11 +5,12 @@ the visible region decoded from the full-resolution photo (the detail); and, for
 each model's picture at the size of its panel.
 
 It never waits for the worker, and drops an answer for a photo that is no longer selected. What is
-shown is identified by Shown (photo, model, temperature, colour hints) and by the tuples of what was
-last asked for: anything else that will change the colours has to be part of both. A photo's hints
-(app.photos) count only for the models trained with them; the others show it without them. It also
-asks for the hint palette's suggestions (request_suggestions).
+shown and what was last asked for are each an app.shown.Shown (photo, model, temperature, colour hints,
+and which part at which size): anything else that will change the colours has to be part of it. A
+photo's hints (app.photos) count only for the models trained with them; the others show it without
+them. It also asks for the hint palette's suggestions (request_suggestions).
 """
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSize, Signal, Slot
@@ -17,8 +18,9 @@ from PySide6.QtCore import QObject, QSize, Signal, Slot
 from .jobs import Detail, DetailRequest, ModelPreview, ModelsRequest, Preview, PreviewRequest, SuggestRequest
 from .model_controls import ModelControls, card_takes_hints
 from .photo_view import PhotoView
-from .photos import Photos, Shown
+from .photos import Photos
 from .results import ResultsList
+from .shown import Shown
 
 
 class Previews(QObject):
@@ -34,8 +36,8 @@ class Previews(QObject):
         self.compare = view.compare
         self.shown = None  # Shown, or None
         self._view_key = None  # the photo the large view was last set up for (zoom is reset for another)
-        self._detail_asked = None  # (key, model id, T, region, hints) of the last detail asked for
-        self._preview_asked = None  # (key, model id, T, side, with gray, hints) of the last preview asked for
+        self._detail_asked = None  # Shown, part (box, side): the last detail asked for
+        self._preview_asked = None  # Shown, part (side, with the "before" image): the last preview asked for
 
     def forget(self) -> None:
         """The list was cleared: nothing is shown."""
@@ -115,7 +117,7 @@ class Previews(QObject):
         with_gray = self.compare.before_image() is None or self.shown is None or self.shown.key != key
         side = self.compare.fit_side(QSize(*entry.size)) if entry.size else 0
         side = -(-side // 64) * 64 if side else None  # whole steps of 64 px: a resize by a few pixels changes nothing
-        ask = (key, card["id"], t, side, with_gray, hints)
+        ask = Shown(key, card["id"], t, hints, part=(side, with_gray))
         if ask == self._preview_asked:
             return  # asked for already (and not answered yet, or it would be shown)
         self._preview_asked = ask
@@ -159,7 +161,7 @@ class Previews(QObject):
                     self._request_whole_preview()  # zoomed out: the preview may be of an older temperature
             return
         t, hints = self.choice.temperature(), self.hints_for(card, key)
-        ask = (key, card["id"], t, region, hints)
+        ask = Shown(key, card["id"], t, hints, part=region)
         if ask == self._detail_asked:
             return
         self._detail_asked = ask
@@ -195,11 +197,11 @@ class Previews(QObject):
                 continue
             t = self.choice.model_temperature(card)
             shown = self.view.models_view.shown(card["id"])
-            # A picture within 15 % of the panel's size is kept: resizing the window re-decodes only
-            # when the difference would show. Its hints: what the model takes, and whether it left any out.
-            made_with = (self.hints_for(card, key), bool(hints) and not card_takes_hints(card))
-            if (shown is None or shown[:2] != (key, t) or not (shown[2] and 0.85 <= shown[2] / side <= 1.15)
-                    or shown[3:] != made_with):
+            # Its hints: what the model takes, and whether it left the photo's out. A picture within 15 % of
+            # the panel's size is kept: resizing the window re-decodes only when the difference would show.
+            left_out = bool(hints) and not card_takes_hints(card)
+            if (shown is None or replace(shown, part=None) != Shown(key, card["id"], t, self.hints_for(card, key))
+                    or shown.part[1] != left_out or not 0.85 <= shown.part[0] / side <= 1.15):
                 wanted.append((card, t))
         if wanted:
             self.worker.request_models(ModelsRequest(key, entry.source, wanted, side, hints))

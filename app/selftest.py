@@ -7,8 +7,8 @@ EXIF kept and upright, the broken file reported with a reason without stopping t
 Also checks the image codecs the outputs and colour management need (JPEG, zlib, WebP, littlecms).
 Prints one line per check and a summary; returns 0 if all passed, else 1.
 
-Models run with torch where it is installed, else with numpy (the packaged CPU app has no torch). With
-a CUDA build of torch and a GPU, the first model is also run on the GPU.
+Models run with ONNX Runtime on the CPU, as the app runs them without a GPU (colorizer.devices). With a
+CUDA build of torch and a GPU, the first model is also run on the GPU.
 
 Qt is not needed: PySide6 is only imported to check that the packaged app can start its window (missing
 Qt modules or platform plugins fail the test in a frozen app and are skipped in a checkout without it).
@@ -126,12 +126,12 @@ def check_codecs(rep: Report, out_dir: Path) -> None:
 
 def check_model(rep: Report, card: dict, inputs: list, broken: Path, out_dir: Path) -> None:
     from colorizer.output import OutputOptions
-    from colorizer.pipeline import Colorizer
+    from colorizer.pipeline import ONNX, Colorizer
 
     rep.line(f"model {card['id']!r} ({card.get('name', card['id'])}) from {card['path']}")
     t0 = time.perf_counter()
     try:
-        colorizer = Colorizer.load(card["path"], device="cpu")
+        colorizer = Colorizer.load(card["path"], device=ONNX)
     except Exception as e:  # ModelError, or anything a broken bundle may raise
         rep.check(False, f"{card['id']}: model loads", f"{type(e).__name__}: {e}")
         return
@@ -232,18 +232,19 @@ def run(out_dir: Path, rep: Report) -> None:
              f"Python {platform.python_version()}, {platform.system()} {platform.machine()})")
     check_qt(rep)
     try:
+        from colorizer.onnx_net import import_onnxruntime
         from colorizer.pipeline import torch_or_none
         from colorizer.weights import list_models, weights_dirs
 
-        torch = torch_or_none()
+        onnxruntime, torch = import_onnxruntime(), torch_or_none()
     except Exception as e:
         import traceback
 
         rep.check(False, "colorizer library imports", f"{type(e).__name__}: {e}")
         rep.line("".join(traceback.format_exc(limit=-8)).rstrip())  # where in a frozen app it broke
         return
-    rep.check(True, "colorizer library imports",
-              f"network on torch {torch.__version__}" if torch else "network on numpy (torch is not installed)")
+    rep.check(True, "colorizer library imports", f"network on ONNX Runtime {onnxruntime.__version__}"
+              + (f", and torch {torch.__version__} for CUDA" if torch else " (torch is not installed)"))
     models = list_models()
     searched = ", ".join(str(d) for d in weights_dirs())
     if not rep.check(bool(models), "models found",
@@ -277,7 +278,7 @@ def check_cuda(rep: Report, card: dict, image: Path) -> None:
 
     torch = torch_or_none()
     if torch is None:
-        rep.skip("CUDA", "no torch in this build (the numpy backend runs on the CPU)")
+        rep.skip("CUDA", "no torch in this build (ONNX Runtime runs the network on the CPU)")
         return
     if not torch.cuda.is_available():
         why = "a CPU build of torch" if torch.version.cuda is None else \

@@ -51,7 +51,7 @@ LIBRARIES = {
 
 def uses_xcb(environ=os.environ, platform: str = sys.platform) -> bool:
     """Whether Qt will (or may) start its xcb plugin: on Linux, unless QT_QPA_PLATFORM names other
-    platforms only (offscreen, wayland), or it is unset in a Wayland session (Qt then takes Wayland)."""
+    platforms only (offscreen, wayland), or it is unset under Wayland (Qt then takes Wayland)."""
     if not platform.startswith("linux"):
         return False
     requested = environ.get("QT_QPA_PLATFORM", "").strip()

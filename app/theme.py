@@ -6,8 +6,10 @@ window sets itself (the error banner, failed rows) are picked for the scheme sho
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
-DARK_BANNER = "QLabel { background: #4a1c18; color: #ffdad5; border: 1px solid #8c3b33; border-radius: 6px; padding: 8px; }"
-LIGHT_BANNER = "QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c2bd; border-radius: 6px; padding: 8px; }"
+DARK_BANNER = ("QLabel { background: #4a1c18; color: #ffdad5; border: 1px solid #8c3b33; border-radius: 6px; "
+               "padding: 8px; }")
+LIGHT_BANNER = ("QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c2bd; border-radius: 6px; "
+                "padding: 8px; }")
 
 
 def palette_is_dark(palette: QPalette) -> bool:

@@ -34,7 +34,8 @@ from .previews import Previews
 from .results import ResultsList
 from .settings import Settings
 from .widgets import DropZone
-from .worker import PREVIEW_SIDE, ColorizeWorker, WorkerThread
+from .worker import PREVIEW_SIDE, ColorizeWorker
+from .worker_thread import WorkerThread
 
 log = logging.getLogger("app.window")
 
@@ -65,7 +66,6 @@ class MainWindow(QMainWindow):
         self.results = ResultsList()
         self.previews = Previews(self.worker, self.photos, self.results, self.view, self.choice, self)
         self.hints_panel = HintsPanel(self.photos)
-        self._name_panel_parts()
 
         self.setWindowTitle(DISPLAY_NAME)
         self._build_actions()
@@ -86,37 +86,10 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes([settings.list_width(), max(400, self.width() - settings.list_width())])
         self._worker_thread = WorkerThread(self.worker)  # last: nothing can fail after it has started
 
-    def _name_panel_parts(self) -> None:
-        """The panels' widgets and actions under the names they had when the window made them all (the
-        tests, scripts/ and app.main reach them on the window)."""
-        choice, view, output, batch = self.choice, self.view, self.output_row, self.batch
-        self.model_combo, self.temperature_slider = choice.combo, choice.slider
-        self.temperature_label, self.default_t_button = choice.value_label, choice.reset_button
-        self.view_stack, self.hint = view.stack, view.hint
-        self.compare, self.models_view = view.compare, view.models_view
-        self.zoom_label, self.compare_models_button = view.zoom_label, view.compare_models_button
-        self.fit_action, self.actual_size_action = view.fit_action, view.actual_size_action
-        self.compare_models_action = view.compare_models_action
-        self.output_edit, self.open_output_button = output.edit, output.open_button
-        self.format_combo, self.quality_spin = output.format_combo, output.quality_spin
-        self.metadata_check = output.metadata_check
-        self.apply_button, self.cancel_button = batch.apply_button, batch.cancel_button
-        self.progress_label = batch.progress_label
-        self.hint_mode_action = self.hints_panel.mode_action
-
-    # State that lives in the panels, read where it did before.
     @property
     def shown(self):
-        """What the large view shows (app.photos.Shown), or None."""
+        """What the large view shows (app.shown.Shown), or None."""
         return self.previews.shown
-
-    @property
-    def entries(self) -> dict:
-        return self.photos.entries
-
-    @property
-    def recent(self):
-        return self.photos.recent
 
     @property
     def output_dir(self) -> Path:
@@ -262,12 +235,13 @@ class MainWindow(QMainWindow):
     def _no_models(self) -> None:
         dirs = "<br>".join(f"&nbsp;&nbsp;{os.fspath(d)}" for d in self.searched_dirs)
         self._show_banner("<b>No models found.</b> Photos cannot be colorized until a model is installed: "
-                          "put its files (<i>NAME</i>.safetensors, <i>NAME</i>.json and any shared file its card names) into one of these "
+                          "put its files (<i>NAME</i>.safetensors, <i>NAME</i>.json and any shared file its card "
+                          "names) into one of these "
                           f"folders and start the app again:<br>{dirs}")
-        self.hint.message.setText("No models found: see the message above.")
-        self.hint.message.show()
+        self.view.hint.message.setText("No models found: see the message above.")
+        self.view.hint.message.show()
         self.add_button.setEnabled(False)  # the model controls have disabled themselves
-        self.hint.set_buttons_enabled(False)
+        self.view.hint.set_buttons_enabled(False)
         self.drop_zone.enabled_for_drops = False
 
     # ================================================================================================
@@ -286,7 +260,7 @@ class MainWindow(QMainWindow):
     def options(self):
         card = self.choice.current_model()
         return Options(card, self.temperature(), os.fspath(self.output_dir),
-                       self.output_row.output_options()) if card else None
+                       self.output_row.output_options(), self.batch.skip_existing()) if card else None
 
     def set_output_dir(self, path, remember: bool = True) -> None:
         """Where the copies are saved from now on (a running batch keeps its folder)."""
@@ -294,7 +268,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_changed(self, card: dict) -> None:
         self.hints_panel.set_model(card, self.temperature())
-        self.models_view.set_current(card["id"])
+        self.view.models_view.set_current(card["id"])
         self._hide_banner()
         self.previews.request()
 
@@ -302,13 +276,13 @@ class MainWindow(QMainWindow):
         """Make a model the current one (from "Compare models"), and go back to the before/after view."""
         if not self.choice.select(model_id):
             return
-        self.models_view.set_current(model_id)
+        self.view.models_view.set_current(model_id)
         self.view.show_models_page(False)
 
     def _on_models_page_toggled(self, on: bool) -> None:
         if on:
-            self.hint_mode_action.setChecked(False)  # hints are placed on the before/after view
-            self.models_view.set_current(self.current_model()["id"] if self.current_model() else "")
+            self.hints_panel.mode_action.setChecked(False)  # hints are placed on the before/after view
+            self.view.models_view.set_current(self.current_model()["id"] if self.current_model() else "")
             self.previews.request_models()
         else:
             self.previews.request_detail()
@@ -514,8 +488,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Remember the window's geometry and stop the worker (after its current photo). Runs on close,
-        and also when the application quits without closing the window (e.g. at logout)."""
+        """Remember the window's geometry and stop the worker: its queue is cancelled, and the step it is
+        in ends without the window waiting for it (app.worker_thread). Runs on close, and also when the
+        application quits without closing the window (e.g. at logout)."""
         if self._shut_down:
             return
         self._shut_down = True

@@ -1,10 +1,11 @@
-"""The worker: every call into the colorizer (model loading, network passes with torch or numpy,
+"""The worker: every call into the colorizer (model loading, network passes with ONNX Runtime or torch,
 decoding) happens here, in its own thread, so that the window never freezes. torch, where installed,
 is first imported here too, when the worker thread starts: not before the window is shown.
 
 The window talks to the worker through thread-safe methods (submit, request_preview, request_detail,
 request_models, request_suggestions, cancel) that only touch lock-protected state and wake the worker;
-it never waits for an answer, which comes back through Qt signals. The worker does one unit of work
+it never waits for an answer, which comes back through Qt signals. Every request gets one, with the
+result or with why not (app.failures), whatever the error. The worker does one unit of work
 (one photo, one preview, one detail, one palette, one model of a comparison) per wake-up and then looks
 at its queue again, so a preview request made while a long batch is running is served after the
 current photo, not after the whole batch. Requests for what is shown are mailboxes of size one: when
@@ -21,13 +22,14 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QImage
 
-from colorizer.hints import HintError
-from colorizer.images import ImageError, find_images
+from colorizer.images import find_images
+from colorizer.result_files import split_done
 from colorizer.pipeline import Colorizer, device_name, resolve_device, save_outputs
 
+from .failures import log_failure
 from .jobs import (AddPaths, BatchSummary, Colorize, Detail, DetailRequest, ItemResult, ModelPreview, ModelsRequest,
                    Preview, PreviewRequest, SuggestRequest, Suggestions)
 from .predictions import PredictionCache, Predictions  # noqa: F401  (PredictionCache: tests import it from here)
@@ -157,8 +159,8 @@ class ColorizeWorker(QObject):
         try:
             self.device = resolve_device(self._device_request)
         except RuntimeError as e:
-            log.warning("%s; using the CPU", e)
-            self.device = resolve_device("cpu")
+            log.warning("%s; using the CPU (ONNX Runtime)", e)
+            self.device = resolve_device("onnx")  # runs on every machine, torch or not
         log.info("device: %s", device_name(self.device))
 
     @Slot()
@@ -190,7 +192,7 @@ class ColorizeWorker(QObject):
                 self._colorize(task)
             elif self._batch is not None:
                 self._finish_batch()
-        except Exception:  # a bug must not kill the thread: log it and carry on with the queue
+        except Exception:  # a bug must not end the thread (the handlers answer their requests whatever fails)
             log.exception("unexpected error in the worker")
         with self._lock:
             more = any(r is not None for r in (self._detail, self._preview, self._suggest, self._models)) \
@@ -211,6 +213,9 @@ class ColorizeWorker(QObject):
         # The output folder is skipped: dropping a folder that holds it must not colorize earlier results.
         files = find_images(task.paths, skip=[task.options.out_dir])
         log.info("%d photo(s) in %d dropped path(s)", len(files), len(task.paths))
+        if task.options.skip_existing:  # a stopped batch goes on: photos with both copies saved are left out
+            files, done = split_done(files, task.options.out_dir, task.options.output.extension)
+            self._batch.skipped += len(done)
         jobs = [Colorize(next(self._keys), f, task.options) for f in files]
         with self._lock:
             if task.generation != self._generation:  # cancelled while the folders were searched
@@ -239,14 +244,9 @@ class ColorizeWorker(QObject):
             result.gray = to_qimage(pred.gray(max_side=self.preview_side))
             log.info("%s -> %s (%s, T=%g)", task.source, result.outputs.get("color"), opts.model_id,
                      opts.temperature)
-        except ImageError as e:
-            result.error = e.reason
-        except HintError as e:  # before ValueError, which it is: its words need no type name
-            result.error = str(e)
-        except (OSError, MemoryError, RuntimeError, ValueError) as e:
-            result.error = f"{type(e).__name__}: {e}"
+        except Exception as e:  # whatever it is, the photo is listed as failed and counted
+            result.error = log_failure(log, task.source, e)
         if result.error:
-            log.warning("%s: %s", task.source, result.error)
             self._batch.failed += 1
         else:
             self._batch.done += 1
@@ -280,12 +280,8 @@ class ColorizeWorker(QObject):
             if request.with_gray:  # from the photo's own lightness, as without hints
                 base = self._predictions.full(request.key, request.source, colorizer)
                 answer.gray = to_qimage(base.gray(max_side=max_side, box=box))
-        except ImageError as e:
-            answer.error = e.reason
-        except HintError as e:
-            answer.error = str(e)
-        except (OSError, MemoryError, RuntimeError, ValueError) as e:
-            answer.error = f"{type(e).__name__}: {e}"
+        except Exception as e:  # whatever it is, the view gets an answer: it says why instead of "Loading…"
+            answer.error = log_failure(log, f"showing {request.source}", e)
 
     def _render_next_model(self, request: ModelsRequest) -> None:
         """The first model of the comparison; the rest go back into the mailbox unless a newer
@@ -296,19 +292,17 @@ class ColorizeWorker(QObject):
         if colorizer is None:
             answer.error = "the model could not be loaded"
         else:
-            if colorizer.takes_hints:
-                answer.hints = request.hints
-            else:
-                answer.without_hints = bool(request.hints)
             try:
+                if colorizer.takes_hints:
+                    answer.hints = request.hints
+                else:
+                    answer.without_hints = bool(request.hints)
                 # Each model's network output is cached like any other: a later change of T, or going
                 # back to the before/after view with this model, needs no second network pass.
                 pred = self._predictions.shown(request.key, request.source, colorizer, answer.hints)
                 answer.color = to_qimage(pred.decode(t, max_side=request.max_side))
-            except ImageError as e:
-                answer.error = e.reason
-            except (OSError, MemoryError, RuntimeError, ValueError) as e:
-                answer.error = f"{type(e).__name__}: {e}"
+            except Exception as e:  # whatever it is, the panel says why
+                answer.error = log_failure(log, f"comparing {card['id']} on {request.source}", e)
         with self._lock:
             if rest and self._models is None:
                 self._models = ModelsRequest(request.key, request.source, rest, request.max_side, request.hints)
@@ -327,10 +321,8 @@ class ColorizeWorker(QObject):
                 x, y = self._predictions.point(pred, request.x, request.y, full_shape)
                 answer.colors = pred.suggestions(x, y, request.count)
                 answer.now = pred.color_at(x, y, request.temperature)
-            except ImageError as e:
-                answer.error = e.reason
-            except (OSError, MemoryError, RuntimeError, ValueError) as e:
-                answer.error = f"{type(e).__name__}: {e}"
+            except Exception as e:  # whatever it is, the palette says why
+                answer.error = log_failure(log, f"suggestions for {request.source}", e)
         self.suggestions_ready.emit(answer)
 
     def _finish_batch(self) -> None:
@@ -350,7 +342,7 @@ class ColorizeWorker(QObject):
             started = time.perf_counter()
             try:
                 self.models[path] = Colorizer.load(path, self.device)
-            except Exception as e:  # ModelError, but also whatever a damaged file makes torch or numpy raise
+            except Exception as e:  # ModelError, but also whatever a damaged file makes torch or ONNX Runtime raise
                 log.error("cannot load model %s (%s): %s", card.get("id"), path, e)
                 self.model_failed.emit(card.get("id", ""), str(e))
                 return None
@@ -368,33 +360,3 @@ class ColorizeWorker(QObject):
             self._queue = keep
         self._batch.model_error = f"the model {card.get('name', card.get('id'))!r} could not be loaded"
         log.info("dropped %d queued task(s) of the broken model", dropped)
-
-
-class WorkerThread:
-    """Owns the QThread the worker lives in, and stops it when the window closes."""
-
-    def __init__(self, worker: ColorizeWorker):
-        self.worker = worker
-        self.thread = QThread()
-        self.thread.setObjectName("colorizer-worker")
-        worker.moveToThread(self.thread)
-        self.thread.started.connect(worker.start)
-        self.thread.start()
-
-    def stop(self) -> None:
-        """Cancel what is queued, let the current photo finish (so no half-written file is left)
-        and end the thread. Called once, when the window closes: the only time anyone waits."""
-        if not self.thread.isRunning():
-            return
-        self.worker.cancel()
-        self.thread.quit()
-        if not self.thread.wait(120_000):
-            log.error("the worker did not stop within 2 minutes")
-
-    def __del__(self):
-        # Safety net: Qt aborts the whole process when a running QThread is destroyed, which would
-        # happen if a window were dropped without being closed.
-        try:
-            self.stop()
-        except RuntimeError:  # the C++ objects are gone already, and so is the thread
-            pass

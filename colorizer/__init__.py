@@ -10,5 +10,6 @@ from .hints import Hint, HintError, load_hints, save_hints
 from .pipeline import Colorizer, Prediction, colorize_paths, resolve_device, save_outputs
 from .weights import ModelError, list_models, load_model
 
-__all__ = ["__version__", "Colorizer", "Hint", "HintError", "load_hints", "save_hints", "Prediction", "ImageError", "ModelError", "colorize_paths", "find_images",
+__all__ = ["__version__", "Colorizer", "Hint", "HintError", "load_hints", "save_hints", "Prediction", "ImageError",
+           "ModelError", "colorize_paths", "find_images",
            "list_models", "load_model", "load_rgb", "resolve_device", "save_outputs"]

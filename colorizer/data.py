@@ -16,6 +16,7 @@ from torch.utils.data import Dataset, Sampler
 
 from .bins import ABBins, CELL, N_CELLS, cell_centres, count_cells
 from .color import normalize_l, rgb_to_lab
+from .film import film_lightness
 from .photo_cache import PhotoSet, load_photo_set
 
 
@@ -98,15 +99,17 @@ class RandomCrops(Dataset):
     rotate: the window turned by an angle in [-rotate, rotate] degrees (a larger square is cut, turned
         about its centre and its middle kept, so no corner is empty);
     tone: the network's input L bent by a gamma exp(u), u in [-tone, tone] (a B&W print's tone curve
-        is not the colour photo's L; the ab targets stay those of the true L).
+        is not the colour photo's L; the ab targets stay those of the true L);
+    film: the share of crops whose input L is a film-like gray of the crop's RGB (colorizer.film:
+        spectral weights from orthochromatic to panchromatic, tone, blur, grain, JPEG).
     Their random numbers are drawn only when they are on, so with both off the crops are those of
     earlier versions and runs started before they existed resume exactly."""
 
     def __init__(self, photos, bins: ABBins, crop=128, min_side=192, max_side=384, seed=0, rank=0,
-                 rotate=0.0, tone=0.0, weights=None):
+                 rotate=0.0, tone=0.0, weights=None, film=0.0):
         self.photos, self.bins, self.crop = photos, bins, crop
         self.min_side, self.max_side, self.seed, self.rank = min_side, max_side, seed, rank
-        self.rotate, self.tone = rotate, tone
+        self.rotate, self.tone, self.film = rotate, tone, film
         self.cdf = None if weights is None else np.cumsum(weights) / np.sum(weights)
 
     def __len__(self):
@@ -142,6 +145,8 @@ class RandomCrops(Dataset):
         if self.tone:
             gamma = math.exp(rng.uniform(-self.tone, self.tone))
             L = ((L + 1) / 2).clamp(0, 1) ** gamma * 2 - 1  # normalised L is L/50 - 1, so (L+1)/2 = L/100
+        if self.film and rng.random() < self.film:
+            L = torch.from_numpy(normalize_l(film_lightness(patch, rng)))[None]
         return L, ab, target
 
 

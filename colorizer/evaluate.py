@@ -43,6 +43,7 @@ from PIL import Image
 
 from .bins import N_CELLS
 from .color import l_to_gray, lab_to_rgb, rgb_to_lab
+from .film import film_lightness
 from .hints import HintError, hints_from_truth
 from .images import ImageError, find_images, load_rgb
 from .metrics import (N_ERROR_BINS, auc_from_histogram, cell_rebalancing_weights, colourfulness,
@@ -52,6 +53,7 @@ from .pipeline import Colorizer
 BASELINE = "gray"  # the label of the ab = 0 baseline
 SWEEP_TEMPERATURES = (0.0, 0.1, 0.2, 0.38, 0.5, 0.75, 1.0)
 GRID_IMAGES = 8  # photos in the gray | colorized | truth figure (issue 13: the 8 sample photos, all shown)
+GRAYS = ("lstar", "film")  # what the models are given: the photo's L*, or a film-like gray of it
 THUMB_SIDE = 176  # px, longer side of the images in the figures
 MAX_PNG_BYTES = 1_000_000
 
@@ -111,15 +113,17 @@ def gray_rgb(L: np.ndarray) -> np.ndarray:
     return np.repeat(l_to_gray(L)[..., None], 3, axis=2)
 
 
-def score_baseline(truth: Truth) -> Score:
-    gray = gray_rgb(truth.L)
+def score_baseline(truth: Truth, L: np.ndarray = None) -> Score:
+    """The gray input itself as the output: truth.L, or the lightness L the model was given."""
+    gray = gray_rgb(truth.L if L is None else L)
     zeros = np.broadcast_to(np.zeros(2, np.float32), truth.ab.shape)  # no memory for a full-size zero ab
     return score(gray, zeros, truth)
 
 
-def score_decode(prediction, temperature: float, truth: Truth, hints=()) -> Score:
+def score_decode(prediction, temperature: float, truth: Truth, hints=(), L: np.ndarray = None) -> Score:
+    """L: the lightness the model was given, if not truth.L (the output keeps it, as colorize does)."""
     ab = prediction.ab(temperature)  # full resolution, before sRGB gamut clipping
-    rgb = lab_to_rgb(np.concatenate([truth.L[..., None], ab], axis=2))
+    rgb = lab_to_rgb(np.concatenate([(truth.L if L is None else L)[..., None], ab], axis=2))
     s = score(rgb, ab, truth)
     s.hint_errors = np.array([np.hypot(*(ab[int(h.y), int(h.x)] - h.ab)) for h in hints], np.float64)
     return s
@@ -241,7 +245,8 @@ class Evaluation:
         for label, by_t in self.summaries().items():
             for t, s in by_t.items():
                 rows.append((label + (" (ab = 0)" if label == BASELINE else ""), "-" if t is None else f"{t:g}",
-                             f"{s['psnr']:.2f}", f"{s['ab_error']:.2f}", f"{s['auc']:.2f}", f"{s['auc_rebalanced']:.2f}",
+                             f"{s['psnr']:.2f}", f"{s['ab_error']:.2f}", f"{s['auc']:.2f}",
+                             f"{s['auc_rebalanced']:.2f}",
                              f"{s['colourfulness_ratio']:.2f}", f"{s['green_as_green']:.1f}",
                              f"{s['blue_as_blue']:.1f}")
                             + ((f"{s['hint_ab_error_median']:.2f}" if "hint_ab_error_median" in s else "-",)
@@ -271,7 +276,8 @@ def _report_skip(path, reason):
 
 
 def evaluate(paths, models, temperatures=None, size: int = 256, device="auto", previews=None,
-             on_skip=_report_skip, progress=None, skip_dirs=(), upsampling: str = None, hints=None) -> Evaluation:
+             on_skip=_report_skip, progress=None, skip_dirs=(), upsampling: str = None, hints=None,
+             gray: str = "lstar") -> Evaluation:
     """Evaluate models (Colorizer objects, names or .safetensors paths) on the photos under paths.
 
     temperatures: the T values to decode at (default: each model's card default). previews: a
@@ -280,7 +286,11 @@ def evaluate(paths, models, temperatures=None, size: int = 256, device="auto", p
     it lies inside the photo folder: its PNGs are no photos to evaluate). upsampling: 'guided' or
     'bilinear' for every model (default: each Colorizer's own, see colorizer.upsample). hints: numbers
     of colour hints N, each evaluated apart as the output "<model>, N hints" (HintError if N > 0 is
-    asked of a model trained without hints)."""
+    asked of a model trained without hints). gray: the models' input, "lstar" (the photo's L*) or "film"
+    (colorizer.film's film-like gray, seeded by the photo's name; the output keeps that lightness, so
+    judge it by hue and colourfulness, not PSNR)."""
+    if gray not in GRAYS:
+        raise ValueError(f"gray {gray!r}: choose {' or '.join(GRAYS)}")
     colorizers = [m if isinstance(m, Colorizer) else Colorizer.load(m, device, size) for m in models]
     for c in colorizers if upsampling else ():
         c.upsampling = upsampling
@@ -300,13 +310,15 @@ def evaluate(paths, models, temperatures=None, size: int = 256, device="auto", p
     for path in progress(files) if progress else files:
         try:
             truth = Truth.from_rgb(load_rgb(path))
-            baseline, scores = score_baseline(truth), {}
+            L_in = film_lightness(truth.rgb, np.random.default_rng(photo_seed(path))) if gray == "film" else None
+            image = truth.rgb if L_in is None else gray_rgb(L_in)
+            baseline, scores = score_baseline(truth, L_in), {}
             for run in runs:
                 given = (hints_from_truth(truth.rgb, run.hints, photo_seed(path), run.colorizer.size)
                          if run.hints else [])
-                prediction = run.colorizer.predict(truth.rgb, given)  # once per photo, model and N
+                prediction = run.colorizer.predict(image, given)  # once per photo, model and N
                 for t in run.temperatures:
-                    scores[run.label, t] = score_decode(prediction, t, truth, given)
+                    scores[run.label, t] = score_decode(prediction, t, truth, given, L_in)
                 if previews is not None:
                     previews.add(len(ev.images), run.label, run.temperatures[0], prediction)
                 del prediction  # only one full-size prediction alive at a time

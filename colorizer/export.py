@@ -10,6 +10,7 @@ import torch
 from .bins import ABBins
 from .efficientnet import pretrained_source
 from .model import UNet, UNetConfig
+from .temperature import check_temperature
 from .weights import read_card, save_model
 
 
@@ -92,6 +93,27 @@ RESEARCH_DATASETS = {
     "road-image-datasets": "a public road-image dataset (web images and ImageNet)",
     "bsds500": "Berkeley Segmentation Dataset (BSDS500)",
     "sun-hays80-urban100": "Sun-Hays 80 and Urban100 image-restoration test sets",
+    # ../shared/photos/broad (its README.md and MANIFEST.csv)
+    "imagenet-sample": "ImageNet (ILSVRC 2012), one photo per class; ImageNet's terms: non-commercial research",
+    "imagenet-1perclass": "ImageNet, five photos of 200 classes; ImageNet's terms: non-commercial research",
+    "hymenoptera": "ants and bees from ImageNet (a PyTorch tutorial set)",
+    "cats-dogs": "cats and dogs (Kaggle), no licence stated",
+    "dogs-vs-cats": "Dogs vs Cats (Kaggle, Asirra), no licence stated",
+    "10-monkey-species": "10 Monkey Species (Kaggle), no licence stated",
+    "camvid": "CamVid street frames (Cambridge), research use",
+    "kodak24": "Kodak's 24 PhotoCD test photos, free for research use",
+    "people-web": "people from a person-detection set of web photos, no licence stated",
+    "raccoon": "raccoons from a detection set of web photos (repository MIT)",
+    "mmpose-aic": "pose-estimation test samples (AI Challenger)",
+    "mmpose-coco": "pose-estimation test samples (COCO)",
+    "mmpose-crowdpose": "pose-estimation test samples (CrowdPose)",
+    "mmpose-mpii": "pose-estimation test samples (MPII)",
+    "mmpose-ochuman": "pose-estimation test samples (OCHuman)",
+}
+# data sets of ../shared/photos/broad with a free licence, named on the card with it
+LICENSED_DATASETS = {
+    "tf-flower-photos": "TensorFlow flower photos (Flickr, CC-BY 2.0)",
+    "clothing-small": "clothes photographed at home, free for any purpose",
 }
 
 
@@ -104,8 +126,9 @@ def training_sources(stages: list) -> dict:
             for source, n in per_source.items():
                 photos[source] = max(n, photos.get(source, 0))
     research = {s: RESEARCH_DATASETS[s] for s in photos if s in RESEARCH_DATASETS}
+    licensed = {s: LICENSED_DATASETS[s] for s in photos if s in LICENSED_DATASETS}
     return {"photos_per_source": dict(sorted(photos.items(), key=lambda kv: -kv[1])),
-            "research_use_only": research}
+            "research_use_only": research, **({"licensed_datasets": licensed} if licensed else {})}
 
 
 def export_run(run_dir, name: str, weights_dir="weights", title=None, description="", temperature=None,
@@ -138,7 +161,8 @@ def export_run(run_dir, name: str, weights_dir="weights", title=None, descriptio
         "name": title or name,
         "description": description,
         "lambda": cfg["lam"],
-        "default_temperature": cfg.get("val_temperature", 0.38) if temperature is None else temperature,
+        "default_temperature": check_temperature(cfg.get("val_temperature", 0.38) if temperature is None
+                                                 else temperature),
         "training": {
             "data": cfg["data"], "photos": run_info.get("photos"), "steps": ckpt["step"],
             "wall_time_s": round(ckpt["elapsed"]), "crop": cfg["crop"], "batch": cfg["batch"],

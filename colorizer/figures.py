@@ -177,6 +177,15 @@ def x_values(run_dir, metrics: dict, x: str):
     raise ValueError(f"x must be one of {', '.join(X_AXES)}, not {x!r}")
 
 
+def panel_of(column: str) -> tuple:
+    """A metrics.csv column -> (its panel, its val folder): "val_psnr" -> ("val_psnr", None), and a
+    column of a folder logged apart (train --val-each), "val-broad.psnr" -> ("val_psnr", "val-broad")."""
+    if "." in column:
+        folder, metric = column.split(".", 1)
+        return f"val_{metric}", folder
+    return column, None
+
+
 def write_training_curves(runs, out_dir, smooth_frac: float = 0.02, x: str = "step",
                           name: str = "training_curves.png") -> Path:
     """`name` (a PNG): loss (raw, faint; smoothed over ~2% of the steps) and every val_* column, against
@@ -192,25 +201,32 @@ def write_training_curves(runs, out_dir, smooth_frac: float = 0.02, x: str = "st
             data.append((label, metrics, x_values(run, metrics, x)))
         except (OSError, KeyError, ValueError) as e:
             print(f"skipping run {run}: {e}", file=sys.stderr)
-    val_cols = sorted({c for _, d, _ in data for c in d if c.startswith("val_")},
+    val_cols = sorted({panel_of(c)[0] for _, d, _ in data for c in d if panel_of(c)[0].startswith("val_")},
                       key=lambda c: list(VAL_UNITS).index(c) if c in VAL_UNITS else len(VAL_UNITS))
     panels = ["loss"] + val_cols
     ncols = min(3, len(panels))
     nrows = -(-len(panels) // ncols)
     fig = _figure(4.2 * ncols, 3.2 * nrows)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True).ravel()  # steps line up across panels
-    colours = [f"C{i % 10}" for i in range(len(data))]
+    lines = []  # (label, metrics, x, folder): a run that logged its val folders apart draws one line per folder
+    for label, d, to_x in data:
+        folders = sorted({panel_of(c)[1] for c in d if panel_of(c)[1]})
+        lines += [(label, d, to_x, None if folders else "")] + [(label, d, to_x, f) for f in folders]
+    colours = [f"C{i % 10}" for i in range(len(lines))]
     for ax, col in zip(axes, panels):
-        for (label, d, to_x), colour in zip(data, colours):
-            if col not in d:
+        for (label, d, to_x, folder), colour in zip(lines, colours):
+            key = col if not folder else f"{folder}.{col[len('val_'):]}"
+            if key not in d:
                 continue
-            steps, values = d[col]
+            steps, values = d[key]
             steps = to_x(steps)
             if col == "loss":
                 ax.plot(steps, values, color=colour, alpha=0.2, lw=0.6)
                 values = smooth(values, round(smooth_frac * len(values)))
+            # folder "" : its val_* columns, which are the first --val folder's (val/ in our runs)
+            named = folder if folder else "val" if folder == "" and col != "loss" else None
             ax.plot(steps, values, color=colour, lw=1.2, marker="o" if col != "loss" else None, ms=2.5,
-                    label=label)
+                    label=label if named is None else f"{label}: {named}")
         ax.set_xlabel(X_AXES[x])
         ax.tick_params(labelbottom=True)  # sharex hides them above a blank panel
         ax.set_ylabel("training loss (smoothed)" if col == "loss" else VAL_UNITS.get(col, col))
@@ -220,6 +236,8 @@ def write_training_curves(runs, out_dir, smooth_frac: float = 0.02, x: str = "st
         ax.set_axis_off()
     if data:
         axes[0].legend(fontsize=7)
+        if any(folder for *_, folder in lines) and len(panels) > 1:  # the folders' lines are named on a val panel
+            axes[1].legend(fontsize=7)
     path = out / name
     fig.savefig(path)
     return path

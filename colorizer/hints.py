@@ -16,6 +16,7 @@ mean true ab of a 1x1 to 9x9 patch. hints_from_truth makes the same kind of hint
 import json
 import math
 import re
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +44,12 @@ class Hint:
             raise HintError(f"colour {self.color!r} is not #rrggbb")
         for name in ("x", "y"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise HintError(f"{name} {v!r} is not a number")
+            try:  # an int too large for a float (JSON has no limit on digits) is no pixel either
+                finite = not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
+            except OverflowError:
+                finite = False
+            if not finite:
+                raise HintError(f"{name} {reprlib.repr(v)} is not a number within the photo")
 
     @property
     def rgb(self) -> tuple:
@@ -101,13 +106,18 @@ def load_hints(path, size: tuple = None) -> list:
     HintError naming the file and the reason: the photo is never colorized with half its hints."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Windows Notepad starts the file with a byte-order mark
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise HintError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise HintError(f"{path}: cannot be read ({e})") from None
     except json.JSONDecodeError as e:
         raise HintError(f"{path}: not JSON ({e})") from None
+    except RecursionError:
+        raise HintError(f"{path}: not a hint file (its JSON is nested too deeply)") from None
+    except ValueError:  # JSON's only other error: a number of more digits than Python converts
+        raise HintError(f"{path}: not a hint file (a number in it has too many digits to read)") from None
     try:
         hints = parse_hints(data)
         return check_hints(hints, size) if size is not None else hints

@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from . import icc
+from .result_files import is_result
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm",
                     ".pbm", ".pnm", ".jp2", ".ico", ".tga"}
@@ -36,15 +37,18 @@ def find_images(paths, skip=()) -> list:
     """Files and folders (searched recursively) -> image files, in a stable order. Files named
     explicitly are kept whatever their extension, so that a bad one is reported rather than skipped.
     Folders in `skip` are not searched (an output folder inside an input folder: a second run would
-    otherwise colorize the first run's results)."""
+    otherwise colorize the first run's results); where one is itself an input folder (results kept
+    beside the photos), its photos are, but not the results in it (colorizer.result_files)."""
     skip = {os.path.realpath(d) for d in map(os.fspath, skip)}
     found = []
     for p in map(os.fspath, paths):
         if os.path.isdir(p):
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if os.path.realpath(os.path.join(root, d)) not in skip)
+                in_output = os.path.realpath(root) in skip
                 found += [os.path.join(root, f) for f in sorted(files)
-                          if os.path.splitext(f)[1].lower() in IMAGE_EXTENSIONS and not f.startswith(".")]
+                          if os.path.splitext(f)[1].lower() in IMAGE_EXTENSIONS and not f.startswith(".")
+                          and not (in_output and is_result(os.path.join(root, f)))]
         else:
             found.append(p)
     return found

@@ -83,7 +83,8 @@ class LiteUNet(nn.Module):
         self.up = nn.ModuleList(unit(d[i] + skips[3 - i] + h, d[i + 1], 3) for i in range(4))
         if config.decoder_depth not in (1, 2):
             raise ValueError(f"decoder_depth 1 or 2, got {config.decoder_depth}")
-        self.refine = nn.ModuleList(unit(d[i + 1], d[i + 1], 3) for i in range(4)) if config.decoder_depth == 2 else None
+        self.refine = (nn.ModuleList(unit(d[i + 1], d[i + 1], 3) for i in range(4)) if config.decoder_depth == 2
+                       else None)
         self.full = unit(d[4] + h, d[4], 3) if config.logit_stride == 1 else None
         self.head = nn.Conv2d(d[4], config.n_classes, 1)
         self.hint_stem = None

@@ -156,5 +156,26 @@ def hue_rates(counts: np.ndarray) -> dict:
     for hue, opposite, base in HUES:
         rows = counts[photos_with_hue(counts, base)]
         for shown, k in ((hue, 1), (opposite, 2)):
-            out[f"{hue}_as_{shown}"] = float(np.mean(100.0 * rows[:, base + k] / rows[:, base])) if len(rows) else float("nan")
+            out[f"{hue}_as_{shown}"] = (float(np.mean(100.0 * rows[:, base + k] / rows[:, base])) if len(rows)
+                                        else float("nan"))
     return out
+
+
+# Hue agreement by angle (scripts/hue_angle.py), closer to how a person judges colour than the green /
+# blue counts above: of the truth's clearly coloured pixels (chroma >= 15), the share shown within 30
+# degrees of their hue, and the share shown more than 90 degrees off (both only where the output has
+# chroma >= 5: a grey answer is neither).
+HUE_ANGLE_TRUTH_CHROMA, HUE_ANGLE_OUTPUT_CHROMA = 15.0, 5.0
+HUE_ANGLE_RIGHT, HUE_ANGLE_WRONG = np.pi / 6, np.pi / 2
+
+
+def hue_agreement(ab_pred: np.ndarray, ab_true: np.ndarray):
+    """-> (% right, % wrong) over the clearly coloured truth pixels, or None where they are under
+    HUE_MIN_SHARE of the photo."""
+    coloured = np.hypot(ab_true[..., 0], ab_true[..., 1]) >= HUE_ANGLE_TRUTH_CHROMA
+    if coloured.sum() < HUE_MIN_SHARE * coloured.size:
+        return None
+    pred, true = ab_pred[coloured], ab_true[coloured]
+    off = np.abs(np.angle(np.exp(1j * (np.arctan2(pred[:, 1], pred[:, 0]) - np.arctan2(true[:, 1], true[:, 0])))))
+    shown = np.hypot(pred[:, 0], pred[:, 1]) >= HUE_ANGLE_OUTPUT_CHROMA
+    return 100.0 * (shown & (off <= HUE_ANGLE_RIGHT)).mean(), 100.0 * (shown & (off > HUE_ANGLE_WRONG)).mean()

@@ -11,8 +11,9 @@ EfficientNetLite.forward op for op, with changes that keep the numbers (to float
 
 The graph is written as ONNX protobuf bytes by the few lines under "protobuf" below, not by the `onnx`
 package: onnxruntime imports only numpy, and onnx with protobuf and ml_dtypes would add about 12 MB to
-the app and a second to its start (docs/onnx-backend.md). tests/test_onnx_net.py checks the bytes
-with onnx's own checker where onnx is installed.
+the app and a second to its start (docs/history/onnx-backend.md). tests/test_onnx_net.py checks the bytes
+with onnx's own checker where onnx is installed. colorizer.onnx_unet builds the design's U-Net with the
+same writer and runs it the same way (cpu_session: ONNX Runtime's InferenceSession on the CPU).
 """
 import os
 import struct
@@ -93,10 +94,10 @@ class Graph:
                                     *(_field(5, _attribute(k, v)) for k, v in attributes.items())]))
         return out
 
-    def model(self, inputs: dict, output: str, output_shape) -> bytes:
+    def model(self, inputs: dict, output: str, output_shape, name: str = "lite_unet") -> bytes:
         """ModelProto {ir_version 1, graph 7, opset_import 8} around GraphProto {node 1, name 2,
         initializer 5, input 11, output 12}; `inputs` maps names to shapes."""
-        graph = [*(_field(1, n) for n in self.nodes), _field(2, "lite_unet"),
+        graph = [*(_field(1, n) for n in self.nodes), _field(2, name),
                  *(_field(5, t) for t in self.initializers),
                  *(_field(11, _value_info(name, shape)) for name, shape in inputs.items()),
                  _field(12, _value_info(output, output_shape))]
@@ -104,7 +105,7 @@ class Graph:
 
 
 # --- the network --------------------------------------------------------------------------------------
-def _bn_affine(state: dict, prefix: str, eps: float):
+def bn_affine(state: dict, prefix: str, eps: float):
     """Batch norm in eval mode as y = scale * x + shift, in float64."""
     gamma, beta, mean, var = (state[f"{prefix}.{n}"].astype(np.float64)
                               for n in ("weight", "bias", "running_mean", "running_var"))
@@ -134,7 +135,7 @@ class _Builder:
     def conv_bn(self, x, conv, bn, stride=1, group=1):
         """An encoder conv (no bias, SAME-padded) with the BN after it folded in."""
         w = self.state[f"{conv}.weight"].astype(np.float64)
-        scale, shift = _bn_affine(self.state, bn, ENCODER_BN_EPS)
+        scale, shift = bn_affine(self.state, bn, ENCODER_BN_EPS)
         return self.conv(x, w * scale[:, None, None, None], shift, stride, _same_pads(w.shape[-1], stride), group)
 
     def relu6(self, x):
@@ -148,7 +149,7 @@ class _Builder:
         if "hint_stem.weight" in s:
             x = self.g.op("Concat", x, "hints", axis=1)
             stem = np.concatenate([stem, s["hint_stem.weight"].astype(np.float64)], axis=1)
-        scale, shift = _bn_affine(s, f"{p}_bn0", ENCODER_BN_EPS)
+        scale, shift = bn_affine(s, f"{p}_bn0", ENCODER_BN_EPS)
         x = self.relu6(self.conv(x, stem * scale[:, None, None, None], shift, 2, _same_pads(3, 2)))
         maps = []
         skip_after = [max(i for i, b in enumerate(blocks) if b[3] == st) for st in SKIP_STAGES]
@@ -172,7 +173,7 @@ class _Builder:
         """lite_unet.unit: conv -> ReLU -> BN; with fold_bn, (ReLU's output, the BN) for the next conv."""
         s = self.state
         x = self.g.op("Relu", self.conv(x, s[f"{prefix}.0.weight"], s[f"{prefix}.0.bias"]))
-        scale, shift = _bn_affine(s, f"{prefix}.2", DECODER_BN_EPS)
+        scale, shift = bn_affine(s, f"{prefix}.2", DECODER_BN_EPS)
         if fold_bn:
             return x, (scale, shift)
         x = self.g.op("Mul", x, self.g.const(scale[:, None, None]))
@@ -239,32 +240,26 @@ class OnnxLiteUNet:
                  hint_stem: bool = False, threads: int = None):
         """state: LiteUNet.state_dict() as numpy arrays (float16 or float32, no num_batches_tracked);
         the rest: LiteUNetConfig's fields (blocks: the encoder's shape); threads: the machine's cores."""
-        # ONNX Runtime's Linux and macOS wheels collect usage telemetry (with a device id kept in
-        # ~/.cache/Microsoft) unless this is set before it starts; a photo app should not, unasked
-        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-        import onnxruntime  # here, so that importing this module costs nothing where it is not used
-
+        import_onnxruntime()  # first, so that a missing ONNX Runtime is an ImportError before any other check
         decoder = list(DEFAULT_CONFIG["decoder"] if decoder is None else decoder)
         if len(decoder) != 5 or logit_stride not in (1, 2) or decoder_depth not in (1, 2):
             raise ValueError(f"decoder: five widths, logit_stride and decoder_depth 1 or 2; got {decoder}, "
                              f"{logit_stride}, {decoder_depth}")
         if (decoder_depth == 2) != ("refine.0.0.weight" in state):
-            raise ValueError(f"decoder_depth {decoder_depth} but the weights {'lack' if decoder_depth == 2 else 'have'} "
-                             "the second units (refine.*)")
+            raise ValueError(f"decoder_depth {decoder_depth} but the weights "
+                             f"{'lack' if decoder_depth == 2 else 'have'} the second units (refine.*)")
         if hint_stem != ("hint_stem.weight" in state):
-            raise ValueError(f"hint_stem {hint_stem} but the weights {'lack' if hint_stem else 'have'} hint_stem.weight")
+            raise ValueError(f"hint_stem {hint_stem} but the weights {'lack' if hint_stem else 'have'} "
+                             "hint_stem.weight")
         state = {k: np.asarray(v, dtype=np.float32) for k, v in state.items()}  # fp16 on disk
-        self.n_classes, self.encoder, self.logit_stride, self.decoder_depth = n_classes, encoder, logit_stride, decoder_depth
+        self.n_classes, self.encoder = n_classes, encoder
+        self.logit_stride, self.decoder_depth = logit_stride, decoder_depth
         self.blocks, self.decoder, self.hint_stem = [list(b) for b in blocks], decoder, hint_stem
         builder = _Builder(state)
         logits = builder.build([tuple(b) for b in blocks], decoder, logit_stride)
         q, h, w = n_classes, f"H/{logit_stride}", f"W/{logit_stride}"
         self.model = builder.g.model({"L": [1, 1, "H", "W"], "hints": [1, 3, "H", "W"]}, logits, [1, q, h, w])
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or _cores()
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(self.model, options, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(self.model, threads)
         self._logits = logits
 
     def config_dict(self) -> dict:
@@ -285,6 +280,27 @@ class OnnxLiteUNet:
             raise ValueError(f"hints: expected shape {(3, *L.shape)}, got {hints.shape}")
         out, = self.session.run([self._logits], {"L": L[None, None], "hints": hints[None]})
         return out[0]
+
+
+def import_onnxruntime():
+    """The onnxruntime module, imported on first use, so that importing this module costs nothing where
+    it is not used. ImportError where it is not installed."""
+    # ONNX Runtime's Linux and macOS wheels collect usage telemetry (with a device id kept in
+    # ~/.cache/Microsoft) unless this is set before it starts; a photo app should not, unasked
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    import onnxruntime as runtime
+
+    return runtime
+
+
+def cpu_session(model: bytes, threads: int = None):
+    """An ONNX Runtime session of the model's bytes on the CPU, on `threads` cores (default: all this
+    process may use)."""
+    runtime = import_onnxruntime()
+    options = runtime.SessionOptions()
+    options.intra_op_num_threads = threads or _cores()
+    options.inter_op_num_threads = 1
+    return runtime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
 def _cores() -> int:

@@ -22,10 +22,12 @@ made and nothing of the source, are recorded either way.
 The gray and the colour copy are encoded concurrently (zlib and libjpeg release the GIL): the gray
 one is written while the colour one is still being decoded.
 """
+import errno
 import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import sys
 import time
@@ -38,6 +40,7 @@ from PIL import Image, PngImagePlugin
 
 from . import icc
 from .images import read_metadata
+from .result_files import SOFTWARE as SOFTWARE_NAME
 
 FORMATS = {"png": "png", "jpeg": "jpg", "webp": "webp"}  # format -> file extension
 # Measured on a 12 MP photo (scripts/output_benchmark.py, README "Output formats"): zlib level 1 writes the
@@ -49,6 +52,7 @@ WEBP_METHOD = 2
 WEBP_LOSSLESS = {"quality": 0, "method": 0}  # for lossless, Pillow's quality is libwebp's effort
 STALE_SECONDS = 15 * 60  # a .partial not written to for this long is a leftover, whoever made it
 PARTIAL_SUFFIX = ".partial"
+MIN_FREE_BYTES = 1 << 20  # less free space than this in the output folder: "no space", before any photo
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,47 @@ def free_output_paths(out_dir, stem: str, ext: str = "png") -> tuple:
         if not gray.exists() and not color.exists():
             return gray, color
         n += 1
+
+
+# ---- the output folder --------------------------------------------------------------------------------
+
+class OutputFolderError(Exception):
+    """An output folder that cannot take the results, with the folder and the reason."""
+
+
+_FOLDER_REASONS = {errno.EACCES: "read-only (permission denied)", errno.EPERM: "read-only (not permitted)",
+                   errno.EROFS: "read-only (a read-only file system)", errno.ENOSPC: "no space left on its device",
+                   getattr(errno, "EDQUOT", -1): "no space left (disk quota exceeded)",
+                   errno.EEXIST: "not a folder (a file has that name)",
+                   errno.ENOTDIR: "not a folder (part of its path is a file)"}
+
+
+def check_output_dir(out_dir) -> None:
+    """OutputFolderError naming the folder and the reason (not a folder, read-only, no space) unless
+    results can be written to out_dir, found by trying: for before the first photo, so that such a
+    folder fails the batch at once, not once per photo after the network has run on each. Leaves the
+    disk as it was: a folder made to try it is removed again (the first result makes it)."""
+    out = Path(out_dir)
+    made = [p for p in [out, *out.parents] if not p.exists()]  # the folders mkdir makes, deepest first
+    try:
+        if out.exists() and not out.is_dir():
+            raise FileExistsError(errno.EEXIST, "exists")
+        out.mkdir(parents=True, exist_ok=True)
+        probe = partial_path(out, "write-test")  # named as a leftover of ours, should this process be killed
+        with open(probe, "xb"):
+            pass
+        probe.unlink()
+        free = shutil.disk_usage(out).free
+    except OSError as e:
+        raise OutputFolderError(f"output folder {out}: {_FOLDER_REASONS.get(e.errno, e.strerror or str(e))}") from None
+    finally:
+        for folder in made:
+            try:
+                folder.rmdir()
+            except OSError:  # not made after all, or another process wrote there meanwhile
+                break
+    if free < MIN_FREE_BYTES:
+        raise OutputFolderError(f"output folder {out}: {_FOLDER_REASONS[errno.ENOSPC]} ({free:,} bytes free)")
 
 
 # ---- temporary files ----------------------------------------------------------------------------------
@@ -152,6 +197,17 @@ def _place(tmp: Path, final: Path) -> None:
     os.replace(tmp, final)
 
 
+def _unplace(tmp: Path, final: Path) -> None:
+    """Remove `final` if _place put tmp there (the same file, or tmp moved onto it), never a file of
+    that name that someone else wrote."""
+    try:
+        ours = not tmp.exists() or os.path.samefile(tmp, final)
+    except OSError:  # final does not exist: nothing was placed
+        return
+    if ours:
+        final.unlink(missing_ok=True)
+
+
 # ---- encoding -----------------------------------------------------------------------------------------
 
 NO_METADATA = {"exif": None, "dpi": None}
@@ -174,7 +230,7 @@ def exif_bytes(source_exif, dpi, description: str, record: str = "") -> bytes:
         exif.load(source_exif.tobytes())
     if dpi:
         exif[X_RESOLUTION], exif[Y_RESOLUTION], exif[RESOLUTION_UNIT] = float(dpi[0]), float(dpi[1]), 2
-    exif[SOFTWARE] = "Landscape Colorizer"
+    exif[SOFTWARE] = SOFTWARE_NAME
     if record:
         exif[IMAGE_DESCRIPTION] = f"{description} {record}"
         data = exif.tobytes()
@@ -206,7 +262,7 @@ def _encode(path: Path, image: Image.Image, options: OutputOptions, text: dict, 
     if options.format == "png":
         info = PngImagePlugin.PngInfo()
         for k, v in text.items():
-            info.add_text(k, str(v))
+            info.add_text(k, _storable(str(v)))
         params.update(pnginfo=info, compress_level=PNG_COMPRESS_LEVEL)
     elif options.format == "jpeg":
         params.update(quality=int(options.quality), subsampling=0)  # 4:4:4: colour is the product
@@ -220,6 +276,15 @@ def _encode(path: Path, image: Image.Image, options: OutputOptions, text: dict, 
         # short (10 ms for 20 MB here; the two copies are written side by side)
         f.flush()
         os.fsync(f.fileno())
+
+
+def _storable(text: str) -> str:
+    """text as PNG text holds it: the bytes of a file name that is not valid UTF-8 (which Python keeps as
+    lone surrogates, and UTF-8 cannot encode) written as \\xNN."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _write_partial(out_dir: Path, name: str, pixels: np.ndarray, options: OutputOptions, text: dict,
@@ -248,8 +313,9 @@ def _write_png_new(path: Path, pixels: np.ndarray, text: dict) -> None:
 
 
 def _collect(jobs) -> list:
-    """Wait for every writing job (None: none); -> their temporary files. If one failed, the others'
-    files are removed and its error is raised."""
+    """Wait for every writing job (None: none); -> their temporary files. If one failed, or the wait
+    was interrupted (Ctrl-C), every job's file is removed, that of a job still writing as soon as it
+    is done, and the error is raised."""
     results, error = [], None
     for job in jobs:
         try:
@@ -258,9 +324,17 @@ def _collect(jobs) -> list:
             results.append(None)
             error = error or e
     if error is not None:
-        _discard(results)
+        for job in jobs:
+            if job is not None:
+                job.add_done_callback(_discard_written)  # now if it is done, else in its thread when it is
         raise error
     return results
+
+
+def _discard_written(job) -> None:
+    """A finished writing job's temporary file, removed (nothing for a job that failed)."""
+    if not job.cancelled() and job.exception() is None:
+        _discard([job.result()])
 
 
 def _discard(paths) -> None:
@@ -283,7 +357,7 @@ def save_outputs(pred, temperature: float, out_dir, stem: str = None, gray=True,
     ext = options.extension
     model = pred.meta.get("model", "")
     meta = NO_METADATA
-    base = {"Software": "Landscape Colorizer"}
+    base = {"Software": SOFTWARE_NAME}
     if options.keep_metadata:
         base["colorizer:source"] = pred.source
         if pred.source and os.path.isfile(pred.source):
@@ -312,13 +386,13 @@ def save_outputs(pred, temperature: float, out_dir, stem: str = None, gray=True,
         for _ in range(1000):  # another writer may take a name between the check and the link
             gray_path, color_path = free_output_paths(out_dir, stem, ext)
             try:
-                if gray:
-                    _place(gray_tmp, gray_path)
                 try:
-                    _place(color_tmp, color_path)
-                except BaseException:  # no gray copy without its colour one
                     if gray:
-                        gray_path.unlink(missing_ok=True)
+                        _place(gray_tmp, gray_path)
+                    _place(color_tmp, color_path)
+                except BaseException:  # no gray copy without its colour one, also after a Ctrl-C between them
+                    if gray:
+                        _unplace(gray_tmp, gray_path)
                     raise
                 return {"gray": gray_path if gray else None, "color": color_path}
             except FileExistsError:

@@ -7,12 +7,11 @@ pass. The decoded ab is brought to the photo's size (guided by the photo's own L
 colorizer.upsample) and joined with its original, full-resolution L, in bands of rows (any region,
 at any size: Prediction.decode's box and max_side).
 
-Two backends run the network: torch (on CUDA when there is a GPU, else on the CPU) where torch is
-installed, and, where it is not (the packaged app, the light install), the bundle's backend on the CPU:
-ONNX Runtime for the pretrained-encoder U-Net (colorizer.onnx_net), numpy for the design's
-(colorizer.numpy_net). Its device name is "numpy" (NUMPY), as it was before ONNX Runtime came.
-Everything else (decoding, resizing, writing) is numpy and Pillow. torch is imported only when a torch
-model is loaded or a device is resolved with torch installed, never by importing this module.
+Two backends run the network (colorizer.devices): ONNX Runtime on the CPU (colorizer.onnx_net for the
+pretrained-encoder U-Net, colorizer.onnx_unet for the design's), the bundle's and the default without a
+CUDA GPU; and torch, on CUDA or, when asked for, on the CPU. Everything else (decoding, resizing,
+writing) is numpy and Pillow. torch is imported only when a torch model is loaded or a device other
+than ONNX Runtime is resolved, never by importing this module.
 """
 import math
 import os
@@ -25,60 +24,18 @@ from .color import for_each_band, gray_to_l, l_to_gray, lab_to_rgb8, normalize_l
 from .decode import annealed_mean_numpy, centre_logits
 from .images import ImageError, find_images, load_rgb
 from .upsample import METHODS as UPSAMPLING, guided_coefficients, resize, upsample_ab
-from .output import OutputOptions, free_output_paths, save_outputs  # noqa: F401  (re-exported)
+from .output import OutputOptions, check_output_dir, free_output_paths, save_outputs  # noqa: F401  (re-exported)
 from .hints import HintError, check_hints, hint_map
-from .weights import load_model, load_numpy_model
-
-NUMPY = "numpy"  # the device of the numpy backend (the CPU); resolve_device gives torch.device otherwise
-
-
-def torch_or_none():
-    """The torch module, imported now if need be; None where it is not installed (the packaged CPU app)."""
-    try:
-        import torch
-    except (ImportError, OSError):  # OSError: an installed torch whose shared libraries do not load
-        return None
-    return torch
-
-
-def resolve_device(device: str = "auto"):
-    """Where the network runs: a torch.device, or NUMPY for the bundle's backend (ONNX Runtime or numpy).
-
-    'auto' (or None): CUDA when torch sees a GPU, else torch on the CPU, else (no torch) the bundle's.
-    'cpu': torch on the CPU, or the bundle's without torch. 'cuda[:n]': that GPU; RuntimeError without
-    one. 'numpy': the bundle's backend, whether torch is installed or not."""
-    if str(device) == NUMPY:
-        return NUMPY
-    torch = torch_or_none()
-    if torch is None:
-        if device in (None, "auto") or str(device) == "cpu":
-            return NUMPY
-        if str(device).startswith("cuda"):
-            raise RuntimeError("CUDA was asked for, but torch is not installed: the network runs on the CPU. "
-                               "For the GPU install torch with CUDA (`scripts/setup.sh app,torch`, or "
-                               "`pip install torch` on Linux, whose PyPI build is the CUDA one)")
-        raise RuntimeError(f"device {device!r} was asked for, but torch is not installed: only the CPU can be used")
-    if device in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError("CUDA was asked for, but torch sees no CUDA device")
-    return torch.device(device)
-
-
-def device_name(device) -> str:
-    """'CPU' (torch's or numpy's), or 'CUDA: <GPU name>'."""
-    if getattr(device, "type", None) == "cuda":
-        import torch
-
-        return f"CUDA: {torch.cuda.get_device_name(device)}"
-    return "CPU"
+from .temperature import check_temperature
+from .weights import card_temperature, load_model, load_onnx_model
+from .devices import ONNX, device_name, resolve_device, torch_or_none  # noqa: F401  (re-exported)
 
 
 def network_side(h: int, w: int, size: int = 256, multiple: int = 16) -> int:
     """The longer side the network sees: `size`, but never more than the photo's own longer side
     (rounded up to a multiple of 16). Upscaling a small photo only blurs what the network sees: on the
     150-px val-scenes photos, Natural scored 24.31 dB PSNR at 160 px, 23.63 at 256 and 22.98 at 320
-    (docs/models-history.md, "Inference size")."""
+    (docs/history/models-history.md, "Inference size")."""
     return min(size, multiple * math.ceil(max(h, w) / multiple))
 
 
@@ -161,7 +118,9 @@ class Prediction:
 
     def _planes(self, temperature: float) -> np.ndarray:
         """The low-resolution planes that upsample_ab takes for this temperature: ab (2, h, w), or the
-        guided filter's coefficients (4, h, w)."""
+        guided filter's coefficients (4, h, w). TemperatureError for a T outside colorizer.temperature's
+        range."""
+        temperature = check_temperature(temperature)
         if self.upsampling not in UPSAMPLING:
             raise ValueError(f"unknown upsampling {self.upsampling!r}: use one of {', '.join(UPSAMPLING)}")
         key = (float(temperature), self.upsampling)
@@ -266,7 +225,7 @@ class Colorizer:
     """A loaded model: predict() runs the network once, Prediction.decode() turns it into colour."""
 
     def __init__(self, model, bins, card: dict, device, size: int = 256):
-        """model: a torch network on `device` (a torch.device), or a numpy or ONNX Runtime one (device NUMPY)."""
+        """model: a torch network on `device` (a torch.device), or an ONNX Runtime one (device ONNX)."""
         self.model, self.bins, self.card, self.device, self.size = model, bins, card, device, size
         self.centres = np.asarray(bins.centres, dtype=np.float32)
         self.network_passes = 0
@@ -274,20 +233,19 @@ class Colorizer:
 
     @classmethod
     def load(cls, name_or_path, device="auto", size: int = 256) -> "Colorizer":
-        """device: 'auto', 'cpu', 'cuda[:n]' or 'numpy' (see resolve_device). Raises ModelError, or
+        """device: 'auto', 'cpu', 'cuda[:n]' or 'onnx' (see resolve_device). Raises ModelError, or
         RuntimeError for a device that is not there."""
         device = resolve_device(device)
-        if str(device) == NUMPY:
-            model, bins, card = load_numpy_model(name_or_path)
+        if str(device) == ONNX:
+            model, bins, card = load_onnx_model(name_or_path)
         else:
             model, bins, card = load_model(name_or_path, device)
         return cls(model, bins, card, device, size)
 
     @property
     def backend(self) -> str:
-        """'torch', 'numpy' (the design's U-Net without torch) or 'onnxruntime' (the pretrained-encoder
-        U-Net without torch)."""
-        return "torch" if hasattr(self.model, "state_dict") else getattr(self.model, "backend", NUMPY)
+        """'torch' or 'onnxruntime' (the device ONNX: either network without torch)."""
+        return "torch" if hasattr(self.model, "state_dict") else self.model.backend
 
     @property
     def name(self) -> str:
@@ -295,7 +253,7 @@ class Colorizer:
 
     @property
     def default_temperature(self) -> float:
-        return float(self.card.get("default_temperature", 0.38))
+        return card_temperature(self.card)
 
     @property
     def takes_hints(self) -> bool:
@@ -335,7 +293,7 @@ class Colorizer:
     def run_network(self, x: np.ndarray, hints: np.ndarray = None) -> np.ndarray:
         """One network pass: normalised L (h, w) float32 (and a hint map (3, h, w) for the networks that
         take one) -> logits (Q, h, w) float32, or at half size for the pretrained-encoder networks."""
-        if not hasattr(self.model, "state_dict"):  # numpy or ONNX Runtime backend
+        if not hasattr(self.model, "state_dict"):  # the ONNX Runtime backend
             return self.model(x, hints) if hints is not None else self.model(x)
         import torch
 
@@ -364,9 +322,14 @@ def colorize_paths(colorizer: Colorizer, paths, out_dir, temperature=None, keep_
     """Colorize every image among paths (files or folders, recursively); yields a Result per file,
     written as `options` say (colorizer.output). A file that cannot be read or written gives a Result
     with its error; the others carry on. hints: colour hints (colorizer.hints.Hint) for every file,
-    which the command line allows with one photo only; hints that do not fit a photo are its error."""
-    t = colorizer.default_temperature if temperature is None else temperature
-    for path in find_images(paths, skip=[out_dir]):
+    which the command line allows with one photo only; hints that do not fit a photo are its error.
+    Before the first photo: TemperatureError for a T outside colorizer.temperature's range,
+    OutputFolderError for an output folder that cannot be written."""
+    t = colorizer.default_temperature if temperature is None else check_temperature(temperature)
+    files = find_images(paths, skip=[out_dir])
+    if files:
+        check_output_dir(out_dir)
+    for path in files:
         if should_stop():
             return
         try:

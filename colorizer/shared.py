@@ -68,6 +68,11 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+def _write_card(path: Path, card: dict) -> None:
+    text = json.dumps(card, indent=1)
+    _write_atomic(path, lambda tmp: tmp.write_text(text), _mode(path))
+
+
 def share(models: list, name: str) -> tuple:
     """Store once what the models (names or paths, two or more, in one folder) hold alike: writes
     FOLDER/name.safetensors, then rewrites each model's file without those tensors and adds SHARED_KEY to
@@ -75,7 +80,7 @@ def share(models: list, name: str) -> tuple:
     Each model is checked to load to exactly the tensors it had before its file is replaced."""
     from safetensors.numpy import load_file, save_file
 
-    from .weights import ModelError, _read_model
+    from .weights import WEIGHTS_SHA256, ModelError, _read_model
 
     if len(models) < 2:
         raise ModelError("share: give two models or more")
@@ -112,12 +117,15 @@ def share(models: list, name: str) -> tuple:
                 raise ModelError(f"share: {path} would not load to the tensors it has")  # a bug, not bad input
             card = json.loads(path.with_suffix(".json").read_text())  # as stored, without read_card's additions
             card[SHARED_KEY] = {"file": shared_path.name, "sha256": digest}
-            text = json.dumps(card, indent=1)
-            # the card first: a card naming the shared file loads with a whole model file too
-            _write_atomic(path.with_suffix(".json"), lambda t: t.write_text(text), _mode(path.with_suffix(".json")))
+            # the card first: a card naming the shared file loads with a whole model file too; it records
+            # the new file's SHA-256 only once that file is in place, so that a stop between the steps
+            # leaves a pair that loads
+            card.pop(WEIGHTS_SHA256, None)
+            _write_card(path.with_suffix(".json"), card)
             saved += path.stat().st_size - tmp.stat().st_size
             os.chmod(tmp, _mode(path))
             os.replace(tmp, path)
+            _write_card(path.with_suffix(".json"), {**card, WEIGHTS_SHA256: sha256_of(path)})
         finally:
             tmp.unlink(missing_ok=True)
     return shared_path, len(common), saved - shared_path.stat().st_size

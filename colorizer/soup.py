@@ -8,8 +8,9 @@ in fp16, with a card that names both ingredients and every training stage behind
 
 It only makes sense for two ends of training that started from the same weights (a fine-tune and the
 model it started from, or two cosines of one run): averaging them lands in the same basin, where the
-average tends to beat both ends (docs/models-unet.md, session 13). The batch-norm running statistics are
-averaged like every other tensor, an approximation that the evaluation of the soup has to vouch for.
+average tends to beat both ends (docs/history/models-unet.md, "weight soups of the shipped models").
+The batch-norm running statistics are averaged like every other tensor, an approximation that the
+evaluation of the soup has to vouch for.
 
 A tensor that only one model has is allowed for the global-context branch alone: a missing branch
 counts as zeros, which switches it off (x + ReLU(0 * pooled + 0) = x), and since ReLU(a * y) = a * ReLU(y)
@@ -22,7 +23,9 @@ import numpy as np
 from safetensors.numpy import save_file
 
 from .export import git_blob_id, training_sources
-from .weights import LITE_UNET, ModelError, _read_model
+from .shared import sha256_of
+from .temperature import check_temperature
+from .weights import LITE_UNET, WEIGHTS_SHA256, ModelError, _read_model, card_temperature
 
 OPTIONAL_PREFIXES = ("context.",)  # tensors of a branch that a model may lack (see above)
 
@@ -99,7 +102,7 @@ def soup(first, second, alpha: float, name: str, weights_dir="weights", title=No
         "name": title or name,
         "description": description or card_a.get("description", ""),
         "lambda": card_a.get("lambda"),
-        "default_temperature": card_a["default_temperature"] if temperature is None else temperature,
+        "default_temperature": card_temperature(card_a) if temperature is None else check_temperature(temperature),
         "training": {
             "soup": {"alpha": alpha, "ingredients": ingredients},
             "data": sorted(set(train_a.get("data", [])) | set(train_b.get("data", []))),
@@ -118,5 +121,6 @@ def soup(first, second, alpha: float, name: str, weights_dir="weights", title=No
     out = Path(weights_dir)
     out.mkdir(parents=True, exist_ok=True)
     save_file({k: v.astype(np.float16) for k, v in state.items()}, str(out / f"{name}.safetensors"))
+    card[WEIGHTS_SHA256] = sha256_of(out / f"{name}.safetensors")
     (out / f"{name}.json").write_text(json.dumps(card, indent=1))
     return out / f"{name}.safetensors"

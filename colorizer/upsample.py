@@ -102,7 +102,7 @@ def guided_coefficients(guide: np.ndarray, ab: np.ndarray, radius: int = RADIUS,
 
     guide: L (h, w) in [0, 100]; ab: (2, h, w). Returns (4, h, w) float32: A_a, A_b, B_a, B_b, such that
     the filtered a = A_a L + B_a (and b likewise) for L at any resolution, once A and B are resized to it."""
-    I = np.asarray(guide, np.float64) / 100.0
+    I = np.asarray(guide, np.float64) / 100.0  # noqa: E741  (He et al.'s name for the guide image)
     p = np.asarray(ab, np.float64)
     mean_I = box_mean(I, radius)
     var_I = box_mean(I * I, radius) - mean_I ** 2

@@ -3,8 +3,8 @@
 A model NAME is the pair weights/NAME.safetensors + weights/NAME.json, and the file of tensors it shares
 with other models where its card names one (colorizer.shared). Weights are never unpickled.
 
-Nothing here imports torch at module level: finding, listing and reading models, and the numpy network
-(load_numpy_model), work without it. load_model and save_model, which deal in torch modules, import it
+Nothing here imports torch at module level: finding, listing and reading models, and the ONNX Runtime
+networks (load_onnx_model), work without it. load_model and save_model, which deal in torch modules, import it
 when called.
 """
 import json
@@ -17,11 +17,16 @@ from safetensors import SafetensorError
 from safetensors.numpy import load_file
 
 from .bins import N_CELLS, ABBins
-from .numpy_net import DEFAULT_CONFIG, NumpyUNet, check_config, check_state
-from .shared import SharedWeightsError, join_shared
+from .onnx_net import OnnxLiteUNet
+from .onnx_unet import DEFAULT_CONFIG, OnnxUNet, check_config, check_state
+from .shared import SharedWeightsError, join_shared, sha256_of
+from .temperature import RANGE, TemperatureError, check_temperature
 
 
 LITE_UNET = "lite_unet"  # the card's architecture type of the U-Net on a pretrained encoder (colorizer.lite_unet)
+UNET = "unet4"  # the card's architecture type of the design's U-Net (colorizer.model); also a card without a type
+WEIGHTS_SHA256 = "weights_sha256"  # the card's record of its own .safetensors file (older cards have none)
+DEFAULT_T = 0.38  # the temperature of a card without default_temperature (Zhang et al.'s)
 
 
 class ModelError(Exception):
@@ -44,7 +49,7 @@ def resolve(name_or_path) -> Path:
     """A model name from the weights folders, or a path to NAME.safetensors / NAME.json -> the
     .safetensors path."""
     p = Path(name_or_path)
-    if p.suffix in (".safetensors", ".json") or p.exists():
+    if p.suffix in (".safetensors", ".json") or (p.exists() and p.with_suffix(".safetensors").is_file()):
         p = p.with_suffix(".safetensors")
         if not p.exists():
             raise ModelError(f"model file {p} not found")
@@ -53,6 +58,12 @@ def resolve(name_or_path) -> Path:
         if (d / f"{name_or_path}.safetensors").exists():
             return d / f"{name_or_path}.safetensors"
     known = ", ".join(c["id"] for c in list_models()) or "none"
+    if p.is_dir():  # e.g. the photos' folder given to --model by mistake
+        raise ModelError(f"{p} is a folder, not a model: give a model name (known: {known}) or a "
+                         "NAME.safetensors file")
+    if p.exists():
+        raise ModelError(f"{p} is not a model: a model is a NAME.safetensors file with its card NAME.json "
+                         f"beside it, or a model name (known: {known})")
     raise ModelError(f"no model named {name_or_path!r} (known: {known}; or give a path to a .safetensors file)")
 
 
@@ -71,10 +82,35 @@ def read_card(path) -> dict:
     for key in ("architecture", "bins"):
         if key not in card:
             raise ModelError(f"model card {path} lacks {key!r}")
+        if not isinstance(card[key], dict):
+            raise ModelError(f"model card {path}: {key!r} must be an object of settings, not {_as_json(card[key])}")
+    kind = card["architecture"].get("type", UNET)
+    if kind not in (UNET, LITE_UNET):
+        raise ModelError(f"model card {path}: architecture type {_as_json(kind)} is not a network this "
+                         f"version knows ({UNET}, {LITE_UNET})")
     card.setdefault("id", path.stem)
     card.setdefault("name", path.stem)
     card["path"] = str(path.with_suffix(".safetensors"))
     return card
+
+
+def _as_json(value) -> str:
+    """A card's value as the card spells it (null, "hot", NaN), cut short."""
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:36] + " ..."
+
+
+def card_temperature(card: dict) -> float:
+    """A model's default temperature, its card's default_temperature (DEFAULT_T where the card has none):
+    the one reader of that field, for the command line, the Python API and the window. ModelError naming
+    the card and the field when it is not a temperature in colorizer.temperature's range."""
+    value = card.get("default_temperature", DEFAULT_T)
+    try:
+        return check_temperature(value)
+    except TemperatureError:
+        where = Path(card["path"]).with_suffix(".json") if card.get("path") else repr(card.get("id", "model"))
+        raise ModelError(f"model card {where}: default_temperature is {_as_json(value)}, not a temperature "
+                         f"in {RANGE}") from None
 
 
 def list_models(weights_dir=None) -> list:
@@ -102,8 +138,9 @@ def save_model(model, bins: ABBins, card: dict, out_dir, name: str) -> Path:
     state = {k: v.detach().to("cpu", torch.float16).contiguous()
              for k, v in model.state_dict().items() if v.is_floating_point()}
     save_file(state, str(out_dir / f"{name}.safetensors"))
-    kind = LITE_UNET if type(model).__name__ == "LiteUNet" else "unet4"
-    card = {**card, "id": name, "architecture": {"type": kind, **model.config_dict()}, "bins": bins.to_dict()}
+    kind = LITE_UNET if type(model).__name__ == "LiteUNet" else UNET
+    card = {**card, "id": name, "architecture": {"type": kind, **model.config_dict()}, "bins": bins.to_dict(),
+            WEIGHTS_SHA256: sha256_of(out_dir / f"{name}.safetensors")}
     card.pop("path", None)
     (out_dir / f"{name}.json").write_text(json.dumps(card, indent=1))
     return out_dir / f"{name}.safetensors"
@@ -131,6 +168,7 @@ def _read_model(name_or_path) -> tuple:
     ONNX backend)."""
     path = resolve(name_or_path)
     card = read_card(path)
+    card_temperature(card)  # a card that cannot give its default is refused at load, by the CLI and the window alike
     if isinstance(card["architecture"], dict) and card["architecture"].get("type") == LITE_UNET:
         return _read_lite_model(path, card)
     try:  # a hand-edited card can fail in many ways: wrong types, cells off the grid, a bad architecture
@@ -165,10 +203,24 @@ def _load_state(path, card: dict) -> dict:
             return load_file(str(p))
         except (SafetensorError, OSError, ValueError) as e:
             raise ModelError(f"weights file {p} is corrupt or unreadable: {e}")
+    own = load(path)
+    check_weights_file(path, card)
     try:
-        return join_shared(Path(path), card, load(path), load)
+        return join_shared(Path(path), card, own, load)
     except SharedWeightsError as e:
         raise ModelError(str(e))
+
+
+def check_weights_file(path, card: dict) -> None:
+    """ModelError naming both files unless the weights file is the one its card records (WEIGHTS_SHA256):
+    another model's file of the same network would load silently under this card's name and settings.
+    A card without the record (written before it was kept) is taken as it is."""
+    expected = card.get(WEIGHTS_SHA256)
+    if expected is not None and sha256_of(path) != str(expected):
+        path = Path(path)
+        raise ModelError(f"weights file {path} does not match its card {path.with_suffix('.json')}: its SHA-256 is "
+                         "not the one the card records, so the two files are of different models (put each "
+                         "model's own pair together)")
 
 
 def _read_lite_model(path, card) -> tuple:
@@ -217,16 +269,14 @@ def load_model(name_or_path, device="cpu"):
     return model.to(device).eval(), bins, card
 
 
-def load_numpy_model(name_or_path):
-    """-> (network, ABBins, card) without torch, the bundle's backend: the design's U-Net in numpy
-    (colorizer.numpy_net), the pretrained-encoder U-Net with ONNX Runtime (colorizer.onnx_net). Raises
+def load_onnx_model(name_or_path):
+    """-> (network, ABBins, card) without torch, the bundle's backend: the network run with ONNX Runtime
+    (colorizer.onnx_net for the pretrained-encoder U-Net, colorizer.onnx_unet for the design's). Raises
     ModelError with the reason."""
     path, card, arch, bins, state = _read_model(name_or_path)
-    if card["architecture"]["type"] != LITE_UNET:
-        return NumpyUNet(state, **arch), bins, card
-    from .onnx_net import OnnxLiteUNet
+    network = OnnxLiteUNet if card["architecture"]["type"] == LITE_UNET else OnnxUNet
     try:
-        return OnnxLiteUNet(state, **arch), bins, card
+        return network(state, **arch), bins, card
     except ImportError as e:
         raise ModelError(f"{path.name} runs with ONNX Runtime or torch, and neither is installed ({e}): "
                          "pip install onnxruntime")

@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Speed and memory of a model: the network alone, a 12-megapixel photo end to end, and re-decoding.
 
-    .venv/bin/python scripts/benchmark.py --model natural [--device auto|cpu|cuda|numpy] [--repeats 10] [--peer]
-    .venv/bin/python scripts/benchmark.py --model natural --device numpy --photo 10000x10000   # a panorama
+    .venv/bin/python scripts/benchmark.py --model natural [--device auto|onnx|cpu|cuda] [--repeats 10] [--peer]
+    .venv/bin/python scripts/benchmark.py --model natural --device onnx --photo 10000x10000   # a panorama
+    .venv/bin/python scripts/benchmark.py --model natural --compare --repeats 5   # torch or ONNX Runtime?
 
 (a) the network pass (Colorizer.run_network, either backend) at 256 px (256x256, and 256x192 as a 4:3
     photo gets it): median of --repeats runs after warm-up. --peer adds, measured side by side in the
@@ -16,7 +17,10 @@
     of this one photo and not of anything the benchmark did before; the increase over the RSS after
     loading the model is what the photo costs;
 (c) re-decoding the kept prediction at a new temperature: at full resolution, as the window's 1024 px
-    preview, and a 1600x1000 box at 100 % (the window's zoomed view).
+    preview, and a 1600x1000 box at 100 % (the window's zoomed view);
+(d) with --compare, the two CPU backends side by side, torch on the CPU and ONNX Runtime: (a)'s network
+    pass, interleaved round by round in this process, and (b) in a fresh process each; a table says
+    which is faster at each, and by how much.
 Timings are wall-clock; other work on the machine (the load average is printed) slows them down.
 """
 import argparse
@@ -103,7 +107,7 @@ def eccv16(n_classes: int = 313):
     """The ECCV16 colorization network's architecture (Zhang et al. 2016, conv1-conv8: ReLU after every
     convolution, batch norm closing blocks 1-7, dilation 2 in blocks 5-6, one transposed convolution
     back to 1/4 of the input, then the 313-class 1x1 head), in torch with random weights: the peer the
-    numpy backend is measured against."""
+    backends are measured against."""
     import torch.nn as nn
 
     def block(cin, cout, n, stride_last=1, dilation=1, norm=True):
@@ -127,7 +131,7 @@ def bench_peer(model_arg, repeats: int) -> dict:
     from colorizer.pipeline import Colorizer
     nets = {"ECCV16 architecture (torch)": None,
             "this model, torch": Colorizer.load(model_arg, "cpu"),
-            "this model, numpy": Colorizer.load(model_arg, "numpy")}
+            "this model, ONNX Runtime": Colorizer.load(model_arg, "onnx")}
     peer = eccv16()
     x = np.random.default_rng(0).uniform(-1, 1, (256, 256)).astype(np.float32)
 
@@ -143,6 +147,56 @@ def bench_peer(model_arg, repeats: int) -> dict:
         for name, fn in calls.items():
             times[name].append(timed(fn)[1])
     return {name: statistics.median(t) for name, t in times.items()}
+
+
+CPU_BACKENDS = {"torch on the CPU": "cpu", "ONNX Runtime": "onnx"}  # (d)'s contenders: label -> device
+
+
+def bench_backends(model_arg, repeats: int) -> dict:
+    """(a)'s network pass on both CPU backends, interleaved round by round as in bench_peer; -> size ->
+    backend label -> median seconds."""
+    from colorizer.pipeline import Colorizer, network_size
+    nets = {label: Colorizer.load(model_arg, device) for label, device in CPU_BACKENDS.items()}
+    multiple = next(iter(nets.values())).multiple
+    rng = np.random.default_rng(0)
+    out = {}
+    for h, w in [(256, 256), network_size(PHOTO_H, PHOTO_W, 256, multiple)]:
+        x = rng.uniform(-1, 1, (h, w)).astype(np.float32)
+        times = {label: [] for label in nets}
+        for label, c in nets.items():
+            for _ in range(3):  # warm-up
+                c.run_network(x)
+        for _ in range(repeats):
+            for label, c in nets.items():
+                times[label].append(timed(c.run_network, x)[1])
+        out[f"network {w}x{h}"] = {label: statistics.median(t) for label, t in times.items()}
+    return out
+
+
+def faster(times: dict) -> str:
+    """'NAME, R x' for the faster of two {name: seconds}."""
+    (fast, t_fast), (_, t_slow) = sorted(times.items(), key=lambda kv: kv[1])
+    return f"{fast}, {t_slow / t_fast:.2f}x"
+
+
+def print_comparison(rows: dict) -> None:
+    """rows: what -> {backend label: seconds} -> the table of (d)."""
+    labels = list(CPU_BACKENDS)
+    print(f"    {'':<34}" + "".join(f"{label:>18}" for label in labels) + "   faster")
+    for what, times in rows.items():
+        cells = "".join(f"{times[label] * 1000:15.1f} ms" if times[label] < 1 else f"{times[label]:16.2f} s"
+                        for label in labels)
+        print(f"    {what:<34}{cells}   {faster(times)}")
+
+
+def run_child(args, device: str, jpeg: Path, tmp: str, env: dict) -> dict:
+    """(b) and (c) in a fresh process on `device`: its JSON result."""
+    cmd = [sys.executable, __file__, "--model", str(args.model), "--device", device, "--repeats", str(args.repeats),
+           "--child", str(jpeg), "--out", tmp, "--upsampling", args.upsampling]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode:
+        sys.exit(f"the 12 MP process failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def child(args) -> None:
@@ -190,9 +244,10 @@ def child(args) -> None:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", required=True, help="a model name or .safetensors path")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--device", default="auto", help="auto, onnx, cpu or cuda")
     p.add_argument("--repeats", type=int, default=10, help="timed runs per median")
     p.add_argument("--peer", action="store_true", help="(a) also times the ECCV16 architecture and both backends")
+    p.add_argument("--compare", action="store_true", help="(d): torch on the CPU against ONNX Runtime, a table")
     p.add_argument("--photo", default=f"{PHOTO_W}x{PHOTO_H}", help="WxH of the generated photo of (b)")
     p.add_argument("--upsampling", default="guided", choices=["guided", "bilinear"], help="for (b) and (c)")
     p.add_argument("--child", help=argparse.SUPPRESS)  # internal: the JPEG for the 12 MP process
@@ -201,14 +256,14 @@ def main(argv=None) -> None:
     if args.child:
         return child(args)
     child_env = dict(os.environ)  # (b) runs as the app would, with the OpenMP settings it was given
-    if args.peer:
+    if args.peer or args.compare:
         # torch's OpenMP threads spin on both cores for a while after each call, which slows whatever is
-        # timed next (the numpy backend, up to 20 % on 2 cores); passive waiting keeps each contender's
+        # timed next (ONNX Runtime, up to 20 % on 2 cores); passive waiting keeps each contender's
         # time its own and leaves torch's own times unchanged (measured: 492 against 494 ms for ECCV16)
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
     from PIL import Image
-    from colorizer.pipeline import Colorizer, device_name
+    from colorizer.pipeline import Colorizer, device_name, resolve_device
     colorizer = Colorizer.load(args.model, args.device)
     print(f"model {colorizer.name} ({colorizer.card.get('path')}), {colorizer.bins.Q} classes, "
           f"default T = {colorizer.default_temperature:g}")
@@ -216,7 +271,8 @@ def main(argv=None) -> None:
         import torch
         backend = f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)"
     else:
-        backend = "numpy backend (no torch)"
+        from colorizer.onnx_net import _cores, import_onnxruntime
+        backend = f"ONNX Runtime {import_onnxruntime().__version__}, {_cores()} thread(s)"
     print(f"device {device_name(colorizer.device)}, {backend}, {os.cpu_count()} CPU(s), "
           f"load average {os.getloadavg()[0]:.2f}, OMP_WAIT_POLICY {os.environ.get('OMP_WAIT_POLICY', 'unset')}")
 
@@ -235,13 +291,8 @@ def main(argv=None) -> None:
         jpeg = Path(tmp) / "photo_12mp.jpg"
         pw, ph = (int(v) for v in args.photo.lower().split("x"))
         Image.fromarray(synthetic_photo(pw, ph)).save(jpeg, quality=92)
-        cmd = [sys.executable, __file__, "--model", str(args.model), "--device", args.device,
-               "--repeats", str(args.repeats), "--child", str(jpeg), "--out", tmp,
-               "--upsampling", args.upsampling]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=child_env)
-        if proc.returncode:
-            sys.exit(f"the 12 MP process failed:\n{proc.stderr}")
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        children = {str(resolve_device(args.device)): run_child(args, args.device, jpeg, tmp, child_env)}
+        r = next(iter(children.values()))
         h, w = r["photo"]
         print(f"\n(b) a {w}x{h} photo ({w * h / 1e6:.0f} MP, generated, JPEG {jpeg.stat().st_size / 2**20:.1f} MB) "
               f"end to end, in a fresh process (model load {r['model_load_s']:.2f} s, not counted):")
@@ -261,6 +312,21 @@ def main(argv=None) -> None:
         bl, bt, br, bb = r["redecode_box"]
         print(f"    {br - bl}x{bb - bt} box at 100 %: {r['redecode_box_s'] * 1000:7.1f} ms (median of {args.repeats})")
         print(f"    peak RSS of the process including (c): {r['peak_rss_all_mb']:.0f} MB")
+        if args.compare:
+            rows = bench_backends(args.model, args.repeats)
+            for label, device in CPU_BACKENDS.items():
+                if device not in children:
+                    children[device] = run_child(args, device, jpeg, tmp, child_env)
+            for what, key in (("predict (L + network)", "predict (L + network)"),
+                              ("save_outputs", "save_outputs (decode + gray + write)")):
+                rows[f"{w}x{h}: {what}"] = {label: children[device]["stages_s"][key]
+                                            for label, device in CPU_BACKENDS.items()}
+            rows[f"{w}x{h}: end to end"] = {label: children[device]["end_to_end_s"]
+                                            for label, device in CPU_BACKENDS.items()}
+            rows["model load"] = {label: children[device]["model_load_s"] for label, device in CPU_BACKENDS.items()}
+            print(f"\n(d) torch on the CPU against ONNX Runtime (network: median of {args.repeats}, interleaved; "
+                  f"{w}x{h}: one run each, in a fresh process):")
+            print_comparison(rows)
 
 
 if __name__ == "__main__":

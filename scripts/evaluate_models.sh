@@ -7,7 +7,7 @@
 #      (chosen by their content, before any model output was looked at);
 #   4. hue by angle (scripts/hue_angle.py) on both folders, each model at its default T;
 #   5. Natural with 0, 1, 2, 5, 10, 20 and 50 colour hints drawn from the truth, on both folders.
-# Figures go to docs/figures/eval$TAG_*.json (TAG: the session, 17 by default).
+# Figures go to docs/figures/eval$TAG_*.json (TAG: the set's label; 17 by default, the figures of docs/models.md).
 #   VAL=../shared/photos/val VAL_SCENES=../shared/photos/val-scenes scripts/evaluate_models.sh [sweep|table|grid|hue|hints ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,23 +28,23 @@ for f in sys.argv[1:]:
 for step in ${steps[*]}; do
   case $step in
     sweep) for d in "$VAL:val" "$VAL_SCENES:val_scenes"; do
-             $py -m colorizer evaluate "${d%:*}" "${models[@]}" --device numpy \
+             $py -m colorizer evaluate "${d%:*}" "${models[@]}" --device onnx \
                --temperature 0.4 0.5 0.6 0.8 1 --json "docs/figures/eval${TAG}_sweep_${d##*:}.json"
            done
            summary docs/figures/eval"${TAG}"_sweep_val*.json
            $py scripts/choose_temperature.py "docs/figures/eval${TAG}_sweep_val.json" \
              "docs/figures/eval${TAG}_sweep_val_scenes.json" ;;
-    table) $py -m colorizer evaluate "$VAL" "${models[@]}" --device numpy --json "docs/figures/eval${TAG}_val.json"
-           $py -m colorizer evaluate "$VAL_SCENES" "${models[@]}" --device numpy \
+    table) $py -m colorizer evaluate "$VAL" "${models[@]}" --device onnx --json "docs/figures/eval${TAG}_val.json"
+           $py -m colorizer evaluate "$VAL_SCENES" "${models[@]}" --device onnx \
              --json "docs/figures/eval${TAG}_val_scenes.json"
            summary "docs/figures/eval${TAG}_val.json" "docs/figures/eval${TAG}_val_scenes.json" ;;
-    grid)  $py -m colorizer evaluate "${GRID[@]/#/$VAL/}" "${models[@]}" --device numpy --figures docs/figures ;;
+    grid)  $py -m colorizer evaluate "${GRID[@]/#/$VAL/}" "${models[@]}" --device onnx --figures docs/figures ;;
     hue)   for d in "$VAL:val" "$VAL_SCENES:val_scenes"; do
              $py scripts/hue_angle.py "${d%:*}" weights/natural.safetensors weights/balanced.safetensors \
                weights/vivid.safetensors | tee "docs/figures/eval${TAG}_hue_${d##*:}.txt"
            done ;;
     hints) for d in "$VAL:val" "$VAL_SCENES:val_scenes"; do
-             $py -m colorizer evaluate "${d%:*}" --model natural --device numpy --hints 0 1 2 5 10 20 50 \
+             $py -m colorizer evaluate "${d%:*}" --model natural --device onnx --hints 0 1 2 5 10 20 50 \
                --json "docs/figures/eval${TAG}_hints_${d##*:}.json"
            done
            summary docs/figures/eval"${TAG}"_hints_val*.json ;;

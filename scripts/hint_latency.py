@@ -2,10 +2,10 @@
 (the click -> the hint -> the worker's network pass with the hints on the preview -> decode -> the view
 updated and repainted). A 12-megapixel landscape in the 1200 x 780 window, at Fit. Prints figures.
 
-    QT_QPA_PLATFORM=offscreen python scripts/hint_latency.py --weights DIR [--device cpu|numpy] [--clicks 12]
+    QT_QPA_PLATFORM=offscreen python scripts/hint_latency.py --weights DIR [--device onnx|cpu] [--clicks 12]
 
 DIR holds a model trained with hints (the shipped ones are: --weights weights). --device
-numpy runs the network as the packaged app does (ONNX Runtime); cpu with torch where it is installed.
+onnx runs the network as the packaged app does (ONNX Runtime); cpu with torch where it is installed.
 """
 import argparse
 import os
@@ -15,9 +15,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+sys.path.insert(0, str(ROOT / "scripts"))  # slider_latency, beside this script
 
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
 
@@ -27,7 +26,8 @@ from slider_latency import open_window, wait_for  # noqa: E402
 def main(argv=None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--weights", required=True, help="folder of a model trained with hints")
-    p.add_argument("--device", default="cpu", help="cpu (torch where installed) or numpy (as the packaged app)")
+    p.add_argument("--device", default="cpu",
+                   help="cpu (torch where installed) or onnx (ONNX Runtime, as the packaged app)")
     p.add_argument("--clicks", type=int, default=12)
     p.add_argument("--image")
     args = p.parse_args(argv)
@@ -40,13 +40,14 @@ def main(argv=None) -> int:
     window.add_paths([str(image)])
     wait_for(window.batch_done)
     wait_for(window.preview_shown, lambda s: True, timeout=60) if window.shown is None else None
-    window.hint_mode_action.trigger()
+    window.hints_panel.mode_action.trigger()
     app.processEvents()
-    view, panel = window.compare, window.hints_panel
+    view, panel = window.view.compare, window.hints_panel
     size = view.photo_size()
     print(f"photo {size.width()} x {size.height()}, window {window.width()} x {window.height()}, "
           f"view {view.width()} x {view.height()}, preview {view.after_image().width()} x "
-          f"{view.after_image().height()}, device {args.device}, OMP_NUM_THREADS {os.environ.get('OMP_NUM_THREADS', 'unset')}")
+          f"{view.after_image().height()}, device {args.device}, "
+          f"OMP_NUM_THREADS {os.environ.get('OMP_NUM_THREADS', 'unset')}")
     print("load average before:", os.getloadavg())
 
     colors = ["#3a5fcd", "#c05a30", "#5aa040", "#d0c040"]

@@ -72,7 +72,7 @@ def main():
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from benchmark import synthetic_photo
         rgb = synthetic_photo()
-    colorizer = Colorizer.load(a.model, "numpy")
+    colorizer = Colorizer.load(a.model, "onnx")
     pred = colorizer.predict(rgb)
     T = colorizer.default_temperature
     color, gray = pred.decode(T), pred.gray()

@@ -1,4 +1,4 @@
-# Sourced by the training scripts (train_models.sh, train_pretrained.sh, ablate_*.sh), which set $py:
+# Sourced by the training scripts (train_pretrained.sh; research/train_models.sh, research/ablate_*.sh), which set $py:
 # what they share about a run folder.
 
 finished() {  # finished RUN_DIR: its log reached the configured number of steps (SIGTERM exits 0 too)

@@ -73,10 +73,10 @@ def main(argv=None) -> int:
     window.resize(width, height)
     window.set_output_dir(args.output or temp / "Landscape Colorizer", remember=False)
     if args.model:
-        index = window.model_combo.findData(args.model)
+        index = window.choice.combo.findData(args.model)
         if index < 0:
             sys.exit(f"screenshot: no model {args.model!r} in {args.weights}")
-        window.model_combo.setCurrentIndex(index)
+        window.choice.combo.setCurrentIndex(index)
     if args.temperature is not None:
         window.set_temperature(args.temperature)
     window.show()
@@ -89,15 +89,15 @@ def main(argv=None) -> int:
         window.close()
         sys.exit(f"screenshot: the photo was not colorized within {args.timeout:g} s")
     if args.zoom == "100":
-        window.actual_size_action.trigger()
+        window.view.actual_size_action.trigger()
         # A detail comes only where the preview has fewer pixels than the photo.
-        if not wait_until(lambda: window.compare.detail_request() is None
-                          or (window.compare.detail() or {}).get("after") is not None, args.timeout):
+        if not wait_until(lambda: window.view.compare.detail_request() is None
+                          or (window.view.compare.detail() or {}).get("after") is not None, args.timeout):
             sys.exit("screenshot: the 100 % view was not decoded in time")
     if args.hints:
         panel = window.hints_panel
-        window.hint_mode_action.setChecked(True)
-        if not window.hint_mode_action.isChecked() or not panel.load_file(args.hints):
+        window.hints_panel.mode_action.setChecked(True)
+        if not window.hints_panel.mode_action.isChecked() or not panel.load_file(args.hints):
             sys.exit(f"screenshot: the hints of {args.hints} were not loaded (a model that takes hints?)")
         hints = panel.hints()
         panel.select(len(hints) - 1)  # as if just placed: the palette shows its suggestions
@@ -105,12 +105,12 @@ def main(argv=None) -> int:
                           and panel.palette_box.colors(), args.timeout):
             sys.exit("screenshot: the preview with the hints or the palette was not shown in time")
     if args.compare_models:
-        window.compare_models_action.setChecked(True)
+        window.view.compare_models_action.setChecked(True)
         ids = [c["id"] for c in window.models]
-        if not wait_until(lambda: all(window.models_view.image(i) is not None for i in ids), args.timeout):
+        if not wait_until(lambda: all(window.view.models_view.image(i) is not None for i in ids), args.timeout):
             sys.exit("screenshot: the models were not all shown in time")
     window.results.setFocus()  # keep the focus ring off the comparison's divider
-    window.compare.set_split(args.split)
+    window.view.compare.set_split(args.split)
     window.statusBar().clearMessage()
     app.processEvents()
     out = Path(args.out)

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
+import numpy as np  # noqa: E402  (after the path above, as every import here)
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -41,16 +41,29 @@ def measure(window, signal, what: str, moves: int) -> None:
     times = []
     for i in range(moves):
         value = 30 + (i * 7) % 60  # 0.30 .. 0.89, a new value each time
-        if value == window.temperature_slider.value():
+        if value == window.choice.slider.value():
             value += 1
         t = value / 100
         started = time.perf_counter()
-        window.temperature_slider.setValue(value)
+        window.choice.slider.setValue(value)
         wait_for(signal, lambda shown: abs(shown.temperature - t) < 1e-9)
         QApplication.processEvents()  # the repaint
         times.append((time.perf_counter() - started) * 1000)
     print(f"{what:<34} median {statistics.median(times):6.1f} ms   min {min(times):6.1f}   max {max(times):6.1f}"
           f"   ({moves} moves)")
+
+
+def landscape(h: int, w: int, seed: int) -> np.ndarray:
+    """A generated landscape: blue sky over green fields, with a little noise (tests/synthetic.py's)."""
+    rng = np.random.default_rng(seed)
+    horizon = int(h * rng.uniform(0.35, 0.6))
+    img = np.empty((h, w, 3), np.float64)
+    t = np.linspace(0, 1, horizon)[:, None]
+    img[:horizon] = (1 - t)[..., None] * [70, 120, 210] + t[..., None] * [170, 200, 235]  # sky
+    g = np.linspace(0, 1, h - horizon)[:, None]
+    img[horizon:] = (1 - g)[..., None] * [60, 140, 50] + g[..., None] * [40, 90, 30]  # fields
+    img += rng.normal(0, 6, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def open_window(image, weights, device, prefix: str):
@@ -63,9 +76,7 @@ def open_window(image, weights, device, prefix: str):
     from app.window import MainWindow
 
     if image is None:
-        import numpy as np
         from PIL import Image
-        from synthetic import landscape
         image = temp / "landscape-12mp.png"
         Image.fromarray(np.asarray(Image.fromarray(landscape(750, 1000, seed=1)).resize((4000, 3000)))).save(image)
     window = MainWindow(Settings.at(temp / "settings.ini"), weights_dir=weights, device=device)
@@ -84,23 +95,23 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     _app, window, image = open_window(args.image, args.weights, args.device, "colorizer-latency-")
-    window.model_combo.setCurrentIndex(max(0, window.model_combo.findData(args.model)))
+    window.choice.combo.setCurrentIndex(max(0, window.choice.combo.findData(args.model)))
     window.show()
     window.add_paths([str(image)])
     wait_for(window.batch_done)
     while window.shown is None:
         QApplication.processEvents()
     QApplication.processEvents()
-    size = window.compare.photo_size()
-    print(f"photo {size.width()} x {size.height()}, view {window.compare.width()} x {window.compare.height()}, "
+    size, view = window.view.compare.photo_size(), window.view.compare
+    print(f"photo {size.width()} x {size.height()}, view {view.width()} x {view.height()}, "
           f"model {window.current_model()['id']}, device {window.device_label.text()}")
-    window.temperature_slider.setValue(25 if window.temperature_slider.value() != 25 else 26)
+    window.choice.slider.setValue(25 if window.choice.slider.value() != 25 else 26)
     wait_for(window.preview_shown)  # the first preview at the size shown (the one from colorizing is 1024 px)
-    after = window.compare.after_image()
+    after = window.view.compare.after_image()
     measure(window, window.preview_shown, f"Fit ({after.width()} x {after.height()} px decoded)", args.moves)
-    window.actual_size_action.trigger()
+    window.view.actual_size_action.trigger()
     wait_for(window.detail_shown, lambda d: d.region[1] is None)
-    box = window.compare.visible_box()
+    box = window.view.compare.visible_box()
     measure(window, window.detail_shown, f"100 % ({box[2] - box[0]} x {box[3] - box[1]} px decoded)", args.moves)
     window.shutdown()
     return 0

@@ -8,8 +8,9 @@ step time read from the run's metrics.csv after a few warm-up steps.
 Each configuration is the one before it with one change ("before" is the training loop as it was
 before the change, same model and crops); --only NAME... runs a subset. With --encoder liteN the rows
 are the U-Net on the pretrained encoder (hints simulated, logits at 1/2): frozen, then its speed-ups
-(channels-last, bf16 autocast), then the encoder learning too; --workers adds a row per loader setting. Photo loading is timed twice
-through the cache: the first load decodes every JPEG unless the cache already holds them.
+(channels-last, bf16 autocast), then the encoder learning too; --workers adds a row per loader setting.
+Photo loading is timed twice through the cache: the first load decodes every JPEG unless the cache
+already holds them.
 """
 import argparse
 import csv
@@ -63,7 +64,7 @@ def main():
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--cache", help="decoded-photo cache folder (default: training's); a first load builds it")
     p.add_argument("--only", nargs="+", help="names of configurations to run")
-    p.add_argument("--encoder", default="design", choices=["design", "lite0", "lite1", "lite2"])
+    p.add_argument("--encoder", default="design", choices=["design", "lite0", "lite2"])
     p.add_argument("--workers", type=int, nargs="+", default=[], help="pretrained encoder: extra rows, the "
                    "last configuration with these DataLoader worker counts")
     a = p.parse_args()

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# How the three shipped models (session 17) were trained on this 2-core CPU machine: the U-Net on the
+# How the three shipped models were trained on a 2-core CPU machine: the U-Net on the
 # ImageNet-trained EfficientNet-Lite2 (colorizer.lite_unet), one lineage (docs/models.md):
 #   1. s1: the encoder frozen (inference mode), a fresh decoder learns; lambda 1, soft targets, colour
 #      hints simulated on the crops, logits and loss at 1/2, crops of 160 px; 35 % of the crops from
 #      train/, 65 % from scenes/, colourful photos drawn more often (chroma bias 2); lr 1e-3 over 2000
-#      steps. Session 17 ran it as scripts/ablate_pretrained.sh's lite2 arm (a thread, beside the
-#      control), so there S1=runs/ablations-lite/lite2/final.pt;
+#      steps. The shipped models' s1 was scripts/research/ablate_pretrained.sh's lite2 arm (a thread,
+#      beside the control), so there S1=runs/ablations-lite/lite2/final.pt;
 #   2. s2: the whole network from s1's end, the encoder at 0.2x the learning rate, lr 5e-4 over 2600
 #      steps (letting the encoder learn is what makes the models follow a hint they would not guess);
 #   3. one decoder-only fine-tune of s2 per model, 300 steps, two side by side with a thread each:
 #      Natural lambda 0.9, Balanced 0.6, Vivid 0.25.
-# Sessions 15-16's Lite0 lineage (the models before these) is this script at commit 85ad6b6.
+# The Lite0 lineage (the models before these, docs/history/models-lite0.md) is this script at commit 85ad6b6.
 # Every stage is resumable: run the script again and each run continues where it stopped. A machine
 # without the run folders starts from an exported stage end: S1=... (stage 2 from it) or S2=... (stage 3
 # only); weights/candidates/lite2_s2.safetensors is s2's end.

@@ -3,6 +3,7 @@ folder (and stop their worker threads), and helpers that drive them as a user wo
 tests/test_app*.py files."""
 import gc
 import shutil
+from operator import attrgetter
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -11,9 +12,35 @@ from PySide6.QtWidgets import QApplication
 
 from app.settings import Settings
 from app.window import MainWindow
+from app.worker_thread import wait_for_ended
 from colorizer.weights import load_model, save_model
 
 WAIT = 30_000  # ms; generous for a loaded CI machine, never reached when things work
+
+
+def _part(path: str):
+    """A read-only attribute for a widget, action or state one of the window's panels owns."""
+    return property(attrgetter(path))
+
+
+class AppWindow(MainWindow):
+    """The real window, with the panels' widgets and actions the tests drive under one short name each
+    (the window itself reaches them through its panels)."""
+
+    model_combo, temperature_slider = _part("choice.combo"), _part("choice.slider")
+    temperature_label, default_t_button = _part("choice.value_label"), _part("choice.reset_button")
+    view_stack, hint = _part("view.stack"), _part("view.hint")
+    compare, models_view = _part("view.compare"), _part("view.models_view")
+    zoom_label, compare_models_button = _part("view.zoom_label"), _part("view.compare_models_button")
+    fit_action, actual_size_action = _part("view.fit_action"), _part("view.actual_size_action")
+    compare_models_action = _part("view.compare_models_action")
+    output_edit, open_output_button = _part("output_row.edit"), _part("output_row.open_button")
+    format_combo, quality_spin = _part("output_row.format_combo"), _part("output_row.quality_spin")
+    metadata_check = _part("output_row.metadata_check")
+    apply_button, cancel_button = _part("batch.apply_button"), _part("batch.cancel_button")
+    progress_label = _part("batch.progress_label")
+    hint_mode_action = _part("hints_panel.mode_action")
+    entries, recent = _part("photos.entries"), _part("photos.recent")
 
 
 # ---- fixtures and helpers ----------------------------------------------------------------------------
@@ -43,13 +70,13 @@ def two_models(tiny_model, tmp_path_factory):
 
 @pytest.fixture
 def make_window(qtbot, tmp_path):
-    """MainWindow(weights) with this test's settings file, log and output folder. The windows are kept
-    referenced until the test ends and then shut down, so no worker thread outlives its test."""
+    """AppWindow(weights) with this test's settings file, log and output folder. The windows are kept
+    referenced until the test ends and then shut down, and their worker threads have ended when it returns."""
     windows = []
 
-    def make(weights, **kwargs) -> MainWindow:
-        window = MainWindow(Settings.at(tmp_path / "settings.ini"), weights_dir=weights, device="cpu",
-                            log_path=tmp_path / "app.log", **kwargs)
+    def make(weights, **kwargs) -> AppWindow:
+        window = AppWindow(Settings.at(tmp_path / "settings.ini"), weights_dir=weights, device="cpu",
+                           log_path=tmp_path / "app.log", **kwargs)
         window.set_output_dir(tmp_path / "out")
         qtbot.addWidget(window)
         windows.append(window)
@@ -64,6 +91,7 @@ def make_window(qtbot, tmp_path):
         for window in windows:
             window.shutdown()
         windows.clear()
+        assert wait_for_ended(WAIT)  # closing does not wait for them
         gc.enable()
         gc.collect()
 

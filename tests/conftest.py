@@ -8,7 +8,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# training's decoded-photo cache goes to a folder of this test session, not the user's ~/.cache
+# training's decoded-photo cache goes to a folder of this test run, not the user's ~/.cache
 os.environ["COLORIZER_CACHE"] = tempfile.mkdtemp(prefix="colorizer-cache-")
 
 from synthetic import landscape  # noqa: E402
@@ -25,17 +25,37 @@ def photo_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory, photo_dir):
-    """A real model, trained for a few steps on generated photos and exported: (weights_dir, name)."""
+    """A real model of the design's U-Net (colorizer.model), trained for a few steps on generated photos and
+    exported: (weights_dir, name)."""
     from colorizer.export import export_run
     from colorizer.train import TrainConfig, train
     run = tmp_path_factory.mktemp("run")
-    cfg = TrainConfig(data=str(photo_dir), run=str(run), steps=12, width=8, activation="relu", crop=64, batch=4,
-                      min_side=64, max_side=128, photo_side=128, warmup=2, lr=5e-3, lam=0.5, workers=0, seed=1)
+    cfg = TrainConfig(data=str(photo_dir), run=str(run), steps=12, encoder="design", width=8, activation="relu",
+                      crop=64, batch=4, min_side=64, max_side=128, photo_side=128, warmup=2, lr=5e-3, lam=0.5,
+                      workers=0, seed=1)
     train(cfg)
     weights = tmp_path_factory.mktemp("weights")
     export_run(run, "tiny", weights, title="Tiny test model", description="trained for 12 steps in a test",
                temperature=0.38)
     return weights, "tiny"
+
+
+@pytest.fixture(scope="session")
+def tiny_lite_model(tmp_path_factory, photo_dir):
+    """A real model of the shipped kind (the U-Net on ImageNet-trained EfficientNet-Lite0, taking colour
+    hints, its decoder narrowed), trained for a few steps on generated photos and exported:
+    (weights_dir, name). What the packaged app runs, with ONNX Runtime."""
+    from colorizer.export import export_run
+    from colorizer.train import TrainConfig, train
+    run = tmp_path_factory.mktemp("lite_run")
+    cfg = TrainConfig(data=str(photo_dir), run=str(run), steps=12, encoder="lite0", hints=True,
+                      decoder=[32, 24, 16, 16, 16], crop=64, batch=4, min_side=64, max_side=128, photo_side=128,
+                      warmup=2, lr=5e-3, lam=0.5, workers=0, seed=1)
+    train(cfg)
+    weights = tmp_path_factory.mktemp("lite_weights")
+    export_run(run, "tiny_lite", weights, title="Tiny Lite test model",
+               description="trained for 12 steps in a test", temperature=0.38)
+    return weights, "tiny_lite"
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 import colorizer.pipeline as pipeline
 from app.settings import Settings
-from app.window import MainWindow
-from appwindow import WAIT, colorize, copy_photos, drop, pixels
+from appwindow import WAIT, AppWindow, colorize, copy_photos, drop, pixels
 from appwindow import isolated_settings, make_window, two_models  # noqa: F401  (fixtures)
 from colorizer.model import UNet
 
@@ -106,7 +105,8 @@ def test_slider_redecodes_the_shown_image_without_a_network_pass(qtbot, tmp_path
     assert window.worker.network_passes() == passes
 
 
-def test_switching_model_recolours_and_apply_to_all_saves_new_files(qtbot, tmp_path, make_window, two_models, photo_dir):
+def test_switching_model_recolours_and_apply_to_all_saves_new_files(qtbot, tmp_path, make_window, two_models,
+                                                                    photo_dir):
     window = make_window(two_models)
     assert [window.model_combo.itemText(i) for i in range(window.model_combo.count())] == \
         ["Tiny test model", "Tiny warm"]
@@ -191,7 +191,8 @@ def test_broken_files_are_listed_with_their_reason_while_the_others_finish(qtbot
     assert "not an image" in window.compare.message()
 
 
-def test_cancel_stops_the_batch_after_the_current_photo(qtbot, tmp_path, make_window, tiny_model, photo_dir, monkeypatch):
+def test_cancel_stops_the_batch_after_the_current_photo(qtbot, tmp_path, make_window, tiny_model, photo_dir,
+                                                        monkeypatch):
     weights, _ = tiny_model
     window = make_window(weights)
     started, release = threading.Event(), threading.Event()
@@ -271,7 +272,7 @@ def test_settings_survive_a_new_window(qtbot, tmp_path, make_window, two_models,
     assert window.size() == size
     window.close()
 
-    again = MainWindow(Settings.at(tmp_path / "settings.ini"), weights_dir=two_models, device="cpu")
+    again = AppWindow(Settings.at(tmp_path / "settings.ini"), weights_dir=two_models, device="cpu")
     qtbot.addWidget(again)
     assert again.current_model()["id"] == "warm"
     assert again.temperature() == pytest.approx(0.61)
@@ -314,7 +315,8 @@ def test_torch_is_never_called_on_the_gui_thread(qtbot, tmp_path, make_window, t
         window.apply_button.click()
 
     names = {name for name, _ in threads}
-    assert names >= {"load", "forward", "predict", "decode"}  # ab: whether decode() goes through it is the library's choice
+    # ab: whether decode() goes through it is the library's choice
+    assert names >= {"load", "forward", "predict", "decode"}
     assert all(t is not threading.main_thread() for _, t in threads)
 
 

@@ -28,8 +28,10 @@ def isolated_settings(tmp_path, monkeypatch):
 @pytest.fixture
 def gui_thread_gc():
     """No cycle collection while a window's worker runs (see app.gcguard); collect afterwards, here."""
+    from app.worker_thread import wait_for_ended
     gc.disable()
     yield
+    assert wait_for_ended(WAIT)  # a closed window's worker ends its step without the window waiting
     gc.enable()
     gc.collect()
 
@@ -49,11 +51,11 @@ def test_command_line_paths_are_colorized_into_output(qtbot, tmp_path, tiny_mode
     qtbot.addWidget(window)
     try:
         assert window.output_dir == out
-        assert window.model_combo.currentData() == "tiny"
+        assert window.choice.combo.currentData() == "tiny"
         qtbot.waitUntil(lambda: not window.is_busy(), timeout=WAIT)
         with Image.open(out / "scene02_color.png") as im:
             assert im.size == Image.open(photo_dir / "scene02.jpg").size
-        # --output is for this session only: the remembered folder is unchanged.
+        # --output is for this run only: the remembered folder is unchanged.
         assert window.settings.output_dir != out
     finally:
         window.shutdown()
@@ -106,7 +108,7 @@ def test_output_folder_and_log_open_in_the_file_manager(qtbot, tmp_path, tiny_mo
     QDesktopServices.setUrlHandler("file", catcher, "open_url")
     try:
         window.set_output_dir(tmp_path / "not yet there")
-        window.open_output_button.click()
+        window.output_row.open_button.click()
         window.open_log_action.trigger()
     finally:
         QDesktopServices.unsetUrlHandler("file")

@@ -142,7 +142,8 @@ def test_wheel_and_pinch_zoom_toward_the_cursor(window):
     assert abs(after.x() - under.x()) < 1.5 and abs(after.y() - under.y()) < 1.5
 
     wheel_out = QWheelEvent(cursor, view.mapToGlobal(cursor), QPoint(0, 0), QPoint(0, -120 * 20),
-                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                            False)
     QApplication.sendEvent(view, wheel_out)
     assert view.is_fit()  # never smaller than the whole photo
 

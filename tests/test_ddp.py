@@ -11,7 +11,7 @@ import torch
 from colorizer.train import TrainConfig, train
 
 REPO = Path(__file__).resolve().parent.parent
-ARGS = dict(steps=3, width=8, crop=32, batch=2, warmup=1, lr=5e-3, seed=11, workers=0, threads=1)
+ARGS = dict(steps=3, encoder="design", width=8, crop=32, batch=2, warmup=1, lr=5e-3, seed=11, workers=0, threads=1)
 
 
 def losses(run) -> list:

@@ -4,7 +4,7 @@ from PIL import Image
 
 from colorizer.bins import GRID, N_CELLS, ABBins, rebalance_weights
 from colorizer.cli import main
-from colorizer.figures import class_palette, model_bins, on_grid, read_metrics, smooth, x_values
+from colorizer.figures import class_palette, model_bins, on_grid, panel_of, read_metrics, smooth, x_values
 
 METRICS = """step,elapsed_s,lr,loss,crops_per_s,val_loss,val_psnr,val_ab_err,val_auc,val_auc_rebal
 1,1.0,0.001,4.5,10,,,,,
@@ -98,3 +98,16 @@ def test_figures_needs_model_or_runs(tmp_path):
 def test_smooth_is_a_trailing_mean():
     np.testing.assert_allclose(smooth(np.array([1.0, 3.0, 5.0, 7.0]), 2), [1.0, 2.0, 4.0, 6.0])
     np.testing.assert_allclose(smooth(np.array([2.0, 4.0]), 1), [2.0, 4.0])
+
+
+def test_curves_of_val_folders_logged_apart(tmp_path):
+    assert panel_of("val_psnr") == ("val_psnr", None)
+    assert panel_of("val-broad.auc_rebal") == ("val_auc_rebal", "val-broad")
+    run = tmp_path / "run_d"
+    run.mkdir()
+    (run / "metrics.csv").write_text("step,loss,val_psnr,val-broad.psnr,val-scenes.psnr\n"
+                                     "1,3.0,,,\n2,2.5,22.1,20.9,25.8\n3,2.4,,,\n4,2.3,22.4,21.3,26.0\n")
+    m = read_metrics(run)
+    np.testing.assert_array_equal(m["val-broad.psnr"][1], [20.9, 21.3])
+    main(["figures", "--runs", str(run), "--out", str(tmp_path / "figs")])
+    assert_png(tmp_path / "figs" / "training_curves.png")

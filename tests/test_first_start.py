@@ -36,7 +36,7 @@ def test_nothing_missing_means_no_message(capsys):
 
 
 @pytest.mark.parametrize("environ, expected", [
-    ({}, True),  # X11 session, or no session at all: Qt tries xcb
+    ({}, True),  # X11, or no desktop at all: Qt tries xcb
     ({"QT_QPA_PLATFORM": "xcb"}, True),
     ({"QT_QPA_PLATFORM": "wayland;xcb"}, True),  # xcb is the fallback
     ({"QT_QPA_PLATFORM": "offscreen"}, False),

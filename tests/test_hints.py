@@ -86,6 +86,32 @@ def test_each_bad_file_is_named_with_its_reason(case, tmp_path):
     assert reason in str(e.value)
 
 
+ODD_FILES = {  # text that json itself chokes on in other ways than a syntax error (issue 35)
+    "nested 100,000 deep": ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    "x of 401 digits": ('{"hints": [{"x": 1' + "0" * 400 + ', "y": 2, "color": "#112233"}]}',
+                        "hint 1: x 1000"),
+    "x of 4,301 digits": ('{"hints": [{"x": 1' + "0" * 4300 + ', "y": 2, "color": "#112233"}]}',
+                          "a number in it has too many digits"),
+}
+
+
+@pytest.mark.parametrize("case", ODD_FILES)
+def test_odd_json_is_named_as_a_bad_hint_file(case, tmp_path):
+    text, reason = ODD_FILES[case]
+    path = write(tmp_path / "odd hints.json", text)
+    with pytest.raises(HintError) as e:
+        load_hints(path, size=(64, 80))
+    assert str(e.value).startswith(f"{path}: ") and reason in str(e.value)
+    assert len(str(e.value)) < 200  # the number is cut short, not printed in its 401 digits
+
+
+def test_a_file_with_a_byte_order_mark_is_read(tmp_path):
+    """Windows Notepad starts UTF-8 files with a byte-order mark."""
+    path = tmp_path / "notepad.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"hints": [{"x": 3, "y": 4, "color": "#112233"}]}).encode())
+    assert load_hints(path, size=(64, 80)) == [Hint(3, 4, "#112233")]
+
+
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(HintError, match="nope.json: no such file"):
         load_hints(tmp_path / "nope.json")

@@ -135,7 +135,8 @@ def test_cmyk_source_is_converted_through_its_profile(tmp_path, fmt):
     # paper, half black, full black, full cyan (colorizer.icc.cmyk_profile: black ink is L 20, cyan L 55)
     cmyk = np.array([[[0, 0, 0, 0], [0, 0, 0, 128], [0, 0, 0, 255], [255, 0, 0, 0]]], np.uint8)
     path = tmp_path / f"cmyk.{fmt}"
-    Image.fromarray(cmyk, "CMYK").save(path, icc_profile=icc.cmyk_profile(), **({"quality": 100} if fmt == "jpg" else {}))
+    Image.fromarray(cmyk, "CMYK").save(path, icc_profile=icc.cmyk_profile(),
+                                       **({"quality": 100} if fmt == "jpg" else {}))
     lab = rgb_to_lab(load_rgb(path))[0]
     assert lab[:3, 0] == pytest.approx([100, 20 + 80 * (1 - 128 / 255), 20], abs=1.5)
     assert abs(lab[3, 0] - 55) < 6 and lab[3, 2] < -30  # cyan, as light as the profile says (clipped to sRGB)

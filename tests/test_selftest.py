@@ -1,5 +1,7 @@
-"""app.selftest (`landscape-colorizer --self-test`) against the tiny test model, and with no or a broken model;
-and a guard for the packaged app: build.spec must not exclude a module the app imports."""
+"""app.selftest (`landscape-colorizer --self-test`) against the shipped Natural (a model that follows colour
+hints, run as the app runs it: on ONNX Runtime), and with no or a broken model; and a guard for the
+packaged app: build.spec must not exclude a module the app imports."""
+import json
 import os
 import shutil
 from pathlib import Path
@@ -8,6 +10,21 @@ import pytest
 
 import colorizer.weights
 from app import selftest
+from colorizer.shared import SHARED_KEY
+
+WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
+
+
+@pytest.fixture(scope="module")
+def natural_alone(tmp_path_factory):
+    """A weights folder with the shipped Natural alone (its card, its file and the encoder file it shares):
+    (weights_dir, "natural"). The self-test checks that a hint is followed, which a model trained for a
+    few steps in a test does not do."""
+    out = tmp_path_factory.mktemp("natural")
+    card = json.loads((WEIGHTS / "natural.json").read_text())
+    for name in ("natural.json", "natural.safetensors", card[SHARED_KEY]["file"]):
+        shutil.copy(WEIGHTS / name, out / name)
+    return out, "natural"
 
 
 @pytest.fixture
@@ -16,13 +33,16 @@ def only_env_weights(monkeypatch):
     monkeypatch.setattr(colorizer.weights, "weights_dirs", lambda: [Path(os.environ["COLORIZER_WEIGHTS"])])
 
 
-def test_self_test_passes_with_a_model(tiny_model, monkeypatch, only_env_weights, capsys, tmp_path):
-    weights, name = tiny_model
+def test_self_test_passes_with_a_model(natural_alone, monkeypatch, only_env_weights, capsys, tmp_path):
+    weights, name = natural_alone
     monkeypatch.setenv("COLORIZER_WEIGHTS", str(weights))
     code = selftest.main(["--self-test", "--output", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "SELF-TEST PASSED" in out and f"model '{name}'" in out
+    assert "[ok] colorizer library imports: network on ONNX Runtime" in out  # torch, installed here, only for CUDA
+    assert f"[ok] {name}: model loads" in out and "s, onnxruntime" in out
+    assert f"[ok] {name}: a colour hint is followed" in out
     assert "broken.jpg:" in out  # the broken file is reported with its reason ...
     assert len(list((tmp_path / name).glob("*_color.png"))) == 2  # ... and the file after it still ran
     assert len(list((tmp_path / name / "jpeg").glob("*_color.jpg"))) == 2  # JPEG output too
@@ -37,8 +57,8 @@ def test_self_test_fails_without_models(tmp_path, monkeypatch, only_env_weights,
     assert "SELF-TEST FAILED" in out and "no model" in out and str(tmp_path) in out
 
 
-def test_self_test_fails_on_a_corrupt_model(tiny_model, tmp_path, monkeypatch, only_env_weights, capsys):
-    weights, name = tiny_model
+def test_self_test_fails_on_a_corrupt_model(tiny_lite_model, tmp_path, monkeypatch, only_env_weights, capsys):
+    weights, name = tiny_lite_model
     shutil.copy(weights / f"{name}.json", tmp_path / "broken.json")
     (tmp_path / "broken.safetensors").write_bytes((weights / f"{name}.safetensors").read_bytes()[:100])
     monkeypatch.setenv("COLORIZER_WEIGHTS", str(tmp_path))
@@ -72,7 +92,7 @@ def test_build_spec_excludes_nothing_the_app_imports():
     assert not clashes, f"the app imports modules that build.spec excludes: {clashes}"
 
 
-def test_self_test_passes_without_the_modules_build_spec_leaves_out(tiny_model):
+def test_self_test_passes_without_the_modules_build_spec_leaves_out(natural_alone):
     """The packaged app lacks every module in EXCLUDES and, by default, TORCH_EXCLUDES (scikit-image and
     SciPy among them): the self-test, which runs the app's own colorizing and checks, passes without them
     (imports of them fail here as they would in the bundle)."""
@@ -86,7 +106,7 @@ def test_self_test_passes_without_the_modules_build_spec_leaves_out(tiny_model):
         ast.literal_eval(node.value) for node in spec.body if isinstance(node, ast.Assign)
         and any(getattr(t, "id", None) == name for t in node.targets))]
     assert {"skimage", "scipy", "torch"} <= set(left_out)
-    weights, name = tiny_model
+    weights, name = natural_alone
     code = ("import sys\n"
             f"LEFT_OUT = {left_out!r}\n"
             "tried = []\n"
@@ -106,6 +126,7 @@ def test_self_test_passes_without_the_modules_build_spec_leaves_out(tiny_model):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OMP_NUM_THREADS": "1", "COLORIZER_WEIGHTS": str(weights)}
     run = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0 and "SELF-TEST PASSED" in run.stdout, run.stdout[-3000:] + run.stderr[-3000:]
-    assert f"model '{name}'" in run.stdout
+    assert f"model '{name}'" in run.stdout and "network on ONNX Runtime" in run.stdout
+    assert "(torch is not installed)" in run.stdout and "[skip] CUDA: no torch in this build" in run.stdout
     tried = run.stdout.rsplit("tried to import:", 1)[1]
     assert "skimage" not in tried and "scipy" not in tried, tried

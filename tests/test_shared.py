@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
-from colorizer.shared import SHARED_KEY
-from colorizer.weights import ModelError, _read_model, list_models, load_numpy_model
+from colorizer.shared import SHARED_KEY, sha256_of
+from colorizer.weights import WEIGHTS_SHA256, ModelError, _read_model, list_models, load_onnx_model
 
 
 @pytest.fixture
@@ -20,10 +20,13 @@ def three(tmp_path, lite_model_path):
     card = json.loads(lite_model_path.with_suffix(".json").read_text())
     rng = np.random.default_rng(0)
     for name in ("a", "b", "c"):
-        own = {k: v if k.startswith("encoder.") else (v * rng.uniform(1.01, 1.1, v.shape) + rng.uniform(0.01, 0.02, v.shape)).astype(v.dtype)
+        own = {k: v if k.startswith("encoder.")
+               else (v * rng.uniform(1.01, 1.1, v.shape) + rng.uniform(0.01, 0.02, v.shape)).astype(v.dtype)
                for k, v in state.items()}  # a fine-tune's decoder: every tensor of it its own
         save_file(own, str(tmp_path / f"{name}.safetensors"))
-        (tmp_path / f"{name}.json").write_text(json.dumps({**card, "id": name, "name": name.upper()}))
+        own_sha = sha256_of(tmp_path / f"{name}.safetensors")
+        (tmp_path / f"{name}.json").write_text(json.dumps({**card, "id": name, "name": name.upper(),
+                                                           WEIGHTS_SHA256: own_sha}))
     return [tmp_path / f"{n}.safetensors" for n in ("a", "b", "c")]
 
 
@@ -50,12 +53,13 @@ def test_share_stores_the_encoder_once_and_the_models_load_as_before(three):
     assert len([k for k in before[0] if k.startswith("encoder.")]) == len(held)
     for p, size in zip(three, sizes):
         assert p.stat().st_size < size / 2
-        assert json.loads(p.with_suffix(".json").read_text())[SHARED_KEY]["file"] == "enc.safetensors"
+        card = json.loads(p.with_suffix(".json").read_text())
+        assert card[SHARED_KEY]["file"] == "enc.safetensors" and card[WEIGHTS_SHA256] == sha256_of(p)  # the new file's
         assert not p.with_name(p.name + ".tmp").exists()
     assert_same(before, states(three))
     assert sum(p.stat().st_size for p in [*three, shared]) < sum(sizes) / 2  # 12.2 MB against 25.9
     assert [c["id"] for c in list_models(three[0].parent)] == ["a", "b", "c"]  # the shared file is no model
-    net, _, _ = load_numpy_model(three[1])  # the bundle's backend builds from the joined state
+    net, _, _ = load_onnx_model(three[1])  # the bundle's backend builds from the joined state
     assert net(np.zeros((32, 32), np.float32)).shape[0] == before[1]["head.weight"].shape[0]
 
 
@@ -65,7 +69,8 @@ def test_a_missing_or_changed_shared_file_is_named(three):
     shared = three[0].parent / "enc.safetensors"
     moved = shared.with_name("elsewhere.bin")
     shutil.move(shared, moved)
-    with pytest.raises(ModelError, match=r"a\.safetensors keeps part of its weights in enc\.safetensors, which is missing"):
+    with pytest.raises(ModelError,
+                       match=r"a\.safetensors keeps part of its weights in enc\.safetensors, which is missing"):
         _read_model(three[0])
     held = load_file(str(moved))
     held[next(iter(held))] = held[next(iter(held))] + np.float16(1)

@@ -4,7 +4,6 @@ over a lake: a pale, hazy sky top right, green trees at the bottom), and follow 
 it. The model sees only its lightness. Note: that photo is one of the 433 training photos (the training
 set includes the sample photos of PyPI packages); the check is plausibility, not generalisation.
 """
-import importlib.util
 import json
 from pathlib import Path
 
@@ -16,11 +15,21 @@ from colorizer.color import rgb_to_lab
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 SHIPPED = ["natural", "balanced", "vivid"]
-# the regions, the print and the blue click, as scripts/china_checks.py prints them for any model
-spec = importlib.util.spec_from_file_location("china_checks", WEIGHTS.parent / "scripts" / "china_checks.py")
-china_checks = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(china_checks)
-SKY, TREES, around = china_checks.SKY, china_checks.TREES, china_checks.around
+# china.jpg's regions and the blue click (scripts/research/china_checks.py prints these checks as figures
+# for any model, with the same regions)
+SKY = (slice(0, 100), slice(380, 640))  # rows, columns of china.jpg (427 x 640): the pale, hazy sky
+TREES = (slice(340, 427), slice(0, 200))
+CLICK = (100, 385, "#3a5fcd")  # a blue click on the trees: nothing in them is blue
+
+
+def gray_print(rgb: np.ndarray) -> np.ndarray:
+    """A black-and-white print of the photo: the mean of its channels, in three equal channels."""
+    return np.repeat(np.round(rgb.mean(-1))[..., None], 3, -1).astype(np.uint8)
+
+
+def around(lab: np.ndarray, x: int, y: int, r: int = 12) -> np.ndarray:
+    """The mean ab within r px of (x, y)."""
+    return lab[y - r:y + r, x - r:x + r, 1:].reshape(-1, 2).mean(axis=0)
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +41,11 @@ def china():
 @pytest.fixture(scope="module")
 def gray(china):
     """A black-and-white print of the photo."""
-    return china_checks.gray_print(china)
+    return gray_print(china)
 
 
 def load(name):
-    return Colorizer.load(WEIGHTS / f"{name}.safetensors", device="numpy")
+    return Colorizer.load(WEIGHTS / f"{name}.safetensors", device="onnx")
 
 
 def test_three_models_ship_with_cards():
@@ -69,7 +78,8 @@ def test_the_three_share_one_encoder_file():
     """colorizer share: the fine-tunes' common encoder is stored once (about 19.5 MB less to download and bundle)."""
     files = {json.loads((WEIGHTS / f"{name}.json").read_text())["shared_weights"]["file"] for name in SHIPPED}
     assert len(files) == 1
-    total = sum((WEIGHTS / f"{name}.safetensors").stat().st_size for name in SHIPPED) + (WEIGHTS / files.pop()).stat().st_size
+    total = (sum((WEIGHTS / f"{name}.safetensors").stat().st_size for name in SHIPPED)
+             + (WEIGHTS / files.pop()).stat().st_size)
     assert total < 16_000_000
 
 
@@ -107,7 +117,7 @@ def test_a_hint_the_model_would_not_guess_recolours_the_spot(name, gray):
     """A blue click on the trees (nothing in them is blue): the spot turns the hint's hue, clearly coloured
     (the models take its hue and about 40 % of the way to its ab: a weaker chroma), and the sky far from it
     keeps its colour."""
-    x, y, color = china_checks.CLICK
+    x, y, color = CLICK
     automatic = colorize_print(name, gray)
     hinted = colorize_print(name, gray, [Hint(x, y, color)])
     hue, chroma = hue_and_chroma(around(hinted, x, y))

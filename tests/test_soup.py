@@ -10,8 +10,9 @@ from colorizer.bins import ABBins
 from colorizer.cli import main
 from colorizer.color import normalize_l
 from colorizer.model import UNet, UNetConfig
+from colorizer.shared import sha256_of
 from colorizer.soup import soup
-from colorizer.weights import read_card, save_model
+from colorizer.weights import WEIGHTS_SHA256, read_card, save_model
 
 SHARED_STAGE = {"checkpoint": "runs/shared/final.pt", "steps": 10, "crops": 160, "wall_time_s": 7,
                 "sources": {"photos/scenes": {"bsds500": 5}}}
@@ -64,6 +65,7 @@ def test_a_soup_is_the_weighted_mean_of_its_two_models(bins, tmp_path):
 
     card = read_card(out)
     assert card["name"] == "Mix" and card["default_temperature"] == 0.5 and card["lambda"] == 1.0
+    assert card[WEIGHTS_SHA256] == sha256_of(out)
     t = card["training"]
     assert [(i["model"], i["weight"]) for i in t["soup"]["ingredients"]] == [(str(first), 0.7), (str(second), 0.3)]
     assert len(t["stages"]) == 2 and t["total_crops"] == 160 + 64  # the shared stage counted once
@@ -124,7 +126,7 @@ def test_two_pretrained_encoder_models_average_into_one_that_takes_hints(lite_mo
     lite_card.write_text(json.dumps(card))
     lite = tmp_path / "lite.safetensors"
     lite.write_bytes(lite_model_path.read_bytes())
-    other.with_suffix(".json").write_text(json.dumps(card))
+    other.with_suffix(".json").write_text(json.dumps({**card, WEIGHTS_SHA256: sha256_of(other)}))  # its own card
 
     out = soup(lite, other, 0.25, "mix", tmp_path / "out")
     mixed, second = load_file(str(out)), load_file(str(other))
@@ -135,7 +137,7 @@ def test_two_pretrained_encoder_models_average_into_one_that_takes_hints(lite_mo
     mixed_card = json.loads(out.with_suffix(".json").read_text())
     assert mixed_card["architecture"] == card["architecture"]
     assert mixed_card["encoder_weights"] == card["encoder_weights"]
-    model = Colorizer.load(out, device="numpy")
+    model = Colorizer.load(out, device="onnx")
     assert model.takes_hints
     model.predict(np.full((64, 96, 3), 120, np.uint8), hints=[Hint(10, 10, "#3a5fcd")]).decode(0.5)
 

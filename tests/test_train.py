@@ -21,8 +21,8 @@ from synthetic import landscape
 
 
 def tiny_config(photo_dir, run, **kw) -> TrainConfig:
-    base = dict(data=str(photo_dir), run=str(run), steps=6, width=8, activation="relu", crop=32, batch=2,
-                min_side=48, max_side=96, photo_side=128, warmup=2, lr=5e-3, lam=0.5, workers=0, seed=5)
+    base = dict(data=str(photo_dir), run=str(run), steps=6, encoder="design", width=8, activation="relu", crop=32,
+                batch=2, min_side=48, max_side=96, photo_side=128, warmup=2, lr=5e-3, lam=0.5, workers=0, seed=5)
     return TrainConfig(**{**base, **kw})
 
 
@@ -108,7 +108,7 @@ def test_run_folder_holds_config_commit_bins_and_checkpoints(photo_dir, tmp_path
 
 
 def train_until(cfg, stop_after, monkeypatch):
-    """Train, sending ourselves SIGTERM during step number `stop_after` (as a session's end would)."""
+    """Train, sending ourselves SIGTERM during step number `stop_after` (as a machine taken away mid-run would)."""
     real_lr_at = train_module.lr_at
     sent = []
 
@@ -126,7 +126,7 @@ def train_until(cfg, stop_after, monkeypatch):
     assert sent
 
 
-@pytest.mark.parametrize("augment", [{}, {"rotate": 10.0, "tone": 0.3}], ids=["plain", "augmented"])
+@pytest.mark.parametrize("augment", [{}, {"rotate": 10.0, "tone": 0.3, "film": 0.5}], ids=["plain", "augmented"])
 def test_resume_continues_exactly(photo_dir, tmp_path, monkeypatch, augment):
     steps = 6
     whole, split = tmp_path / "whole", tmp_path / "split"
@@ -135,7 +135,7 @@ def test_resume_continues_exactly(photo_dir, tmp_path, monkeypatch, augment):
     train_until(tiny_config(photo_dir, split, steps=steps, **augment), steps // 2, monkeypatch)
     first = torch.load(split / "ckpt.pt", weights_only=True)
     assert first["step"] == steps // 2
-    # the session was killed after logging one more step than it checkpointed, mid-line
+    # the process was killed after logging one more step than it checkpointed, mid-line
     with open(split / "metrics.csv", "a") as f:
         f.write(f"{steps // 2 + 1},9.9,0.001,7.0000,1.00,,,,,\n{steps // 2 + 2},9.9,0.0")
 
@@ -220,6 +220,12 @@ def test_resume_needs_a_saved_config(tmp_path):
         config_from_args({"run": str(tmp_path)}, resume=True)
 
 
+def test_a_run_saved_before_the_encoder_setting_resumes_as_the_design_u_net(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"data": "photos", "run": str(tmp_path), "width": 32}))
+    assert config_from_args({"run": str(tmp_path)}, resume=True).encoder == "design"
+    assert config_from_args({"run": str(tmp_path / "new")}, resume=False).encoder == "lite2"
+
+
 def test_missing_data_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="--data"):
         train(TrainConfig(run=str(tmp_path / "r")))
@@ -229,13 +235,14 @@ def test_missing_data_is_a_clear_error(tmp_path):
 
 
 def test_the_crops_scale_range_comes_from_the_command_line_and_is_checked(photo_dir, tmp_path):
-    """--min-side / --max-side reach the crops (session 19's scale ablation); a range upside down is refused."""
+    """--min-side / --max-side reach the crops (the crops' scale ablation, docs/history/models-lite2.md); a
+    range upside down is refused."""
     from colorizer.cli import main
     run = tmp_path / "r"
     with pytest.raises(SystemExit, match="--min-side 300 and --max-side 200"):
         main(["train", "--data", str(photo_dir), "--run", str(run), "--min-side", "300", "--max-side", "200"])
     main(["train", "--data", str(photo_dir), "--run", str(run), "--min-side", "64", "--max-side", "96", "--crop", "64",
-          "--batch", "2", "--steps", "1", "--width", "8"])
+          "--batch", "2", "--steps", "1", "--encoder", "design", "--width", "8"])
     saved = json.loads((run / "config.json").read_text())
     assert (saved["min_side"], saved["max_side"]) == (64, 96)
 
@@ -364,7 +371,7 @@ def test_a_run_started_from_another_records_the_whole_lineage_in_the_card(photo_
 
 
 def test_a_run_can_start_from_a_shipped_model_and_its_card_keeps_the_earlier_stages(photo_dir, tmp_path):
-    """Checkpoints are not shipped: a later session continues from weights/NAME.safetensors (fp16)."""
+    """Checkpoints are not shipped: a later run continues from weights/NAME.safetensors (fp16)."""
     train(tiny_config(photo_dir, tmp_path / "first", steps=4, lam=1.0))
     shipped = export_run(tmp_path / "first", "first", tmp_path / "weights")
     tuned = tmp_path / "tuned"
@@ -413,7 +420,7 @@ def test_the_global_context_ablation_trains_exports_and_runs_on_both_backends(ph
     shipped = export_run(tmp_path / "ctx", "ctx", tmp_path / "weights")
     assert json.loads(shipped.with_suffix(".json").read_text())["architecture"]["global_context"] is True
     photo = next(p for p in sorted(photo_dir.rglob("*")) if p.is_file())
-    ab = [Colorizer.load(shipped, device).predict(photo).ab(1.0) for device in ("cpu", "numpy")]
+    ab = [Colorizer.load(shipped, device).predict(photo).ab(1.0) for device in ("cpu", "onnx")]
     assert np.abs(ab[0] - ab[1]).max() < 0.1
     with pytest.raises(SystemExit, match=r"with global context\); this run asks for width 8 \(relu, no global"):
         train(tiny_config(photo_dir, tmp_path / "again", init=str(shipped)))
@@ -435,7 +442,8 @@ def test_the_context_branch_grafts_onto_a_model_trained_without_it(photo_dir, tm
     with torch.no_grad():
         out, ref = net.eval()(L), before.eval()(L)
     assert (out - ref).abs().max() < 0.05 * ref.abs().max()
-    train(tiny_config(photo_dir, tmp_path / "ctx", steps=4, global_context=True, init=str(tmp_path / "plain" / "ckpt.pt")))
+    train(tiny_config(photo_dir, tmp_path / "ctx", steps=4, global_context=True,
+                      init=str(tmp_path / "plain" / "ckpt.pt")))
     tuned = torch.load(tmp_path / "ctx" / "ckpt.pt", weights_only=True)["model"]
     assert tuned["context.0.weight"].abs().max() > 0
     shipped = export_run(tmp_path / "ctx", "ctx", tmp_path / "weights")

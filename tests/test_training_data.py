@@ -126,7 +126,8 @@ def test_the_prior_follows_the_crops_as_drawn(two_folders):
     regrey = bins.with_counts(grey_counts)
     assert np.array_equal(regrey.cells, bins.cells)
     expected = np.bincount(bins.lookup, weights=grey_counts, minlength=bins.Q)
-    assert np.allclose(regrey.prior, np.maximum(expected, expected.sum() * 1e-9) / np.maximum(expected, expected.sum() * 1e-9).sum())
+    floored = np.maximum(expected, expected.sum() * 1e-9)
+    assert np.allclose(regrey.prior, floored / floored.sum())
     assert np.isfinite(regrey.weights(0.0)).all()  # classes the grey photos never reach
 
 
@@ -163,8 +164,8 @@ def test_auto_precision_takes_bf16_only_where_it_is_native(monkeypatch):
 def test_training_on_two_folders_learns_in_either_precision(two_folders, tmp_path, precision):
     colour, grey = two_folders
     run = tmp_path / "run"
-    cfg = TrainConfig(data=[str(colour), str(grey)], folder_weights=[1, 1], run=str(run), steps=30, width=8,
-                      activation="relu", crop=32, batch=4, min_side=48, max_side=96, photo_side=128, warmup=2,
+    cfg = TrainConfig(data=[str(colour), str(grey)], folder_weights=[1, 1], run=str(run), steps=30, encoder="design",
+                      width=8, activation="relu", crop=32, batch=4, min_side=48, max_side=96, photo_side=128, warmup=2,
                       lr=5e-3, lam=0.5, soft=True, workers=0, seed=5, precision=precision)
     train(cfg)
     import csv
@@ -190,8 +191,8 @@ def test_the_model_card_names_every_source_with_its_photos(tmp_path):
     for i in range(2):
         Image.fromarray(landscape(64, 64, seed=5 + i)).save(b / f"somepackage__{i}.png")
     Image.fromarray(landscape(64, 64, seed=9)).save(b / "plain.png")
-    first = TrainConfig(data=[str(a)], run=str(tmp_path / "r1"), steps=3, width=8, activation="relu", crop=32,
-                        batch=2, min_side=48, max_side=64, photo_side=64, warmup=1, lam=1.0, workers=0)
+    first = TrainConfig(data=[str(a)], run=str(tmp_path / "r1"), steps=3, encoder="design", width=8, activation="relu",
+                        crop=32, batch=2, min_side=48, max_side=64, photo_side=64, warmup=1, lam=1.0, workers=0)
     train(first)
     export_run(tmp_path / "r1", "first", tmp_path / "w", temperature=1)
     second = TrainConfig(**{**first.__dict__, "data": [str(a), str(b)], "run": str(tmp_path / "r2"), "steps": 2,

@@ -20,7 +20,7 @@ def reference_guided(I_low, p_low, I_full, r, eps):
     """He et al.'s Algorithm 1 on the low-resolution guide, its mean coefficients upsampled and applied
     to the full-resolution guide (the "fast guided filter")."""
     h, w = I_low.shape
-    I = I_low / 100.0
+    I = I_low / 100.0  # noqa: E741  (He et al.'s name for the guide image)
     a = np.empty((h, w))
     b = np.empty((h, w))
     for i in range(h):
@@ -32,7 +32,8 @@ def reference_guided(I_low, p_low, I_full, r, eps):
             b[i, j] = pw.mean() - a[i, j] * Iw.mean()
     A, B = reference_box_mean(a, r), reference_box_mean(b, r)
     shape = I_full.shape
-    up = [np.asarray(Image.fromarray(c.astype(np.float32)).resize(shape[::-1], Image.Resampling.BILINEAR)) for c in (A, B)]
+    up = [np.asarray(Image.fromarray(c.astype(np.float32)).resize(shape[::-1], Image.Resampling.BILINEAR))
+          for c in (A, B)]
     return up[0] * (I_full / 100.0) + up[1]
 
 

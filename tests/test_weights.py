@@ -3,6 +3,7 @@ import json
 import pickle
 import shutil
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,15 +15,19 @@ from colorizer.color import normalize_l
 from colorizer.decode import annealed_mean
 from colorizer.export import export_run
 from colorizer.model import UNet, UNetConfig
+from colorizer.shared import sha256_of
 from colorizer.train import TrainConfig, train
+from colorizer.weights import WEIGHTS_SHA256, _read_model
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, photo_dir):
     """(run folder, weights folder) of a few steps of training, exported as 'small'."""
     run = tmp_path_factory.mktemp("wrun")
-    cfg = TrainConfig(data=str(photo_dir), run=str(run), steps=4, width=8, activation="relu", crop=32, batch=2,
-                      min_side=48, max_side=96, photo_side=128, warmup=1, lr=5e-3, workers=0, seed=3)
+    cfg = TrainConfig(data=str(photo_dir), run=str(run), steps=4, encoder="design", width=8, activation="relu", crop=32,
+                      batch=2, min_side=48, max_side=96, photo_side=128, warmup=1, lr=5e-3, workers=0, seed=3)
     train(cfg)
     weights = tmp_path_factory.mktemp("wweights")
     export_run(run, "small", weights, title="Small", description="a test model", temperature=0.3)
@@ -201,3 +206,26 @@ def test_list_models_skips_broken_ones(exported, tmp_path):
     (tmp_path / "orphan.safetensors").write_bytes(b"x")
     assert [c["id"] for c in list_models(tmp_path)] == ["small"]  # the card's own id
     assert list_models(tmp_path)[0]["path"] == str(tmp_path / "good.safetensors")
+
+
+def test_an_exported_card_records_its_weights_files_sha256(model_copy):
+    card = json.loads(model_copy.with_suffix(".json").read_text())
+    assert card[WEIGHTS_SHA256] == sha256_of(model_copy)
+
+
+def test_the_shipped_cards_record_their_weights_files_sha256():
+    """Added to the cards of issue 35 by hand, from the committed weights: the weights are unchanged."""
+    cards = list_models(REPO / "weights")
+    assert [c["id"] for c in cards] == ["balanced", "natural", "vivid"]
+    for card in cards:
+        assert card[WEIGHTS_SHA256] == sha256_of(card["path"])
+        _read_model(card["path"])  # and so they load
+
+
+def test_a_card_that_names_no_known_temperature_or_network_is_named(model_copy):
+    card = json.loads(model_copy.with_suffix(".json").read_text())
+    for change, words in [({"default_temperature": "warm"}, 'default_temperature is "warm", not a temperature in 0..1'),
+                          ({"architecture": [1]}, "'architecture' must be an object of settings, not [1]"),
+                          ({"bins": None}, "'bins' must be an object of settings, not null")]:
+        model_copy.with_suffix(".json").write_text(json.dumps({**card, **change}))
+        check_error(model_copy, f"model card {model_copy.with_suffix('.json')}: {words}")

@@ -2,7 +2,7 @@
 """docs/figures/edges.png: crops of colorized photos along edges, bilinear against guided chroma
 upsampling (colorizer.upsample), with the gray input and the true colours beside them.
 
-    .venv/bin/python scripts/edges_figure.py --model vivid --temperature 0.38 \
+    .venv/bin/python scripts/research/edges_figure.py --model vivid --temperature 0.38 \
         --crop ../shared/photos/val/tuxpaint-data__lighthouse.jpg 256 128 128 ... --out docs/figures/edges.png
 
 Each --crop is PHOTO LEFT TOP SIDE (a square, in the photo's pixels, shown at full resolution and
@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout without installing
 
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
@@ -53,7 +53,8 @@ def main(argv=None) -> None:
     canvas = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(canvas)
     for i, name in enumerate(COLUMNS):
-        draw.text((i * (tile_w + GAP) + 2, 2), name if i not in (1, 2) else f"{name} ({colorizer.name}, T {t:g})", fill="black")
+        label = name if i not in (1, 2) else f"{name} ({colorizer.name}, T {t:g})"
+        draw.text((i * (tile_w + GAP) + 2, 2), label, fill="black")
     y = LABEL_H
     for row in rows:
         for i, tile in enumerate(row):

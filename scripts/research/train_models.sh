@@ -1,31 +1,32 @@
 #!/usr/bin/env bash
-# How the three shipped models were trained on this 2-core CPU machine, all from one lineage without
-# rebalancing until the last stage:
+# How the design U-Net's models (shipped before the pretrained encoder; retired, and kept here to reproduce
+# docs/history/models-history.md and docs/history/models-unet.md) were trained on a 2-core CPU machine,
+# all from one lineage without rebalancing until the last stage:
 #   1. base: from scratch, lambda 1 (1700 steps, best at 1600);
 #   2. base2: a warm restart of its best at a lower peak lr (2400 steps, best at 1600);
 #   3. natural-soft: a fine-tune of that with soft-encoded targets (1000 steps);
 #   4. long: a warm restart of that, soft targets, cosine over 3000 steps. Natural is its best checkpoint
 #      (lowest val loss); its last checkpoint (final.pt) is where the rebalanced fine-tunes start;
 #   5. one fine-tune per lambda of long's final.pt (800 steps each, side by side with a thread each).
-# Every stage is resumable: run the script again and each run continues where it stopped. Sessions 3-5
-# started stages 3 and 4 from the fp16 copies of the previous stage in weights/ (commits f192aff and
+# Every stage is resumable: run the script again and each run continues where it stopped. The first
+# models started stages 3 and 4 from the fp16 copies of the previous stage in weights/ (commits f192aff and
 # f9e1db7), as run folders were not always kept: --init takes either a checkpoint or a shipped model.
-# Session 4 started stage 4 as a 6000-step schedule and session 5 shortened it to 3000 at step 1256
+# Stage 4 was started as a 6000-step schedule and shortened to 3000 at step 1256
 # (`--resume --steps 3000`); this script gives the 3000 from the start.
-#   DATA=../shared/photos RUNS=/work/runs scripts/train_models.sh          (session 5's lineage)
-#   DATA=../shared/photos RUNS=/work/runs SCENES=1 scripts/train_models.sh (and the scene-set run)
-#   DATA=../shared/photos RUNS=/work/runs SCENES=2 scripts/train_models.sh (session 12's cosine of its end)
-#   DATA=../shared/photos RUNS=/work/runs SCENES=3 scripts/train_models.sh (session 14: the same, chroma bias 2)
-#   COSINE_STEPS=3000 DATA=../shared/photos RUNS=/work/runs SCENES=4 scripts/train_models.sh (and without the branch)
-# SCENES=2 to 4 start from session 9's Natural: since session 14 weights/ holds soups, so give it with
-# COSINE_INIT=FILE (git show af61720:weights/natural.safetensors, and its .json beside it; docs/models-unet.md).
+#   DATA=../shared/photos RUNS=/work/runs scripts/research/train_models.sh          (the first lineage)
+#   DATA=../shared/photos RUNS=/work/runs SCENES=1 scripts/research/train_models.sh (and the scene-set run)
+#   DATA=../shared/photos RUNS=/work/runs SCENES=2 scripts/research/train_models.sh (a second cosine of its end)
+#   DATA=../shared/photos RUNS=/work/runs SCENES=3 scripts/research/train_models.sh (the same, chroma bias 2)
+#   COSINE_STEPS=3000 DATA=../shared/photos RUNS=/work/runs SCENES=4 scripts/research/train_models.sh (and without the branch)
+# SCENES=2 to 4 start from the scene-set Natural, which weights/ no longer holds, so give it with
+# COSINE_INIT=FILE (git show af61720:weights/natural.safetensors, and its .json beside it; docs/history/models-unet.md).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 DATA="${DATA:-../shared/photos}"
 RUNS="${RUNS:-runs}"
 py=.venv/bin/python
 . scripts/runs.sh
-common=(--data "$DATA/train" --val "$DATA/val" --width 32 --activation relu --crop 128 --batch 16 --val-every 200)
+common=(--data "$DATA/train" --val "$DATA/val" --encoder design --width 32 --activation relu --crop 128 --batch 16 --val-every 200)
 
 stage() {  # stage RUN_DIR ARGS...: start the run, or resume it if it has a checkpoint
   local run=$1; shift
@@ -54,13 +55,13 @@ if [ "${SCENES:-0}" = 0 ]; then
     --description "No rebalancing: calm, realistic colour; safest on any landscape."
 fi
 
-# Session 7 on: the scene set (issue 13). One shared run at lambda 1 on train/ and scenes/ (a quarter
+# The scene set (issue 13). One shared run at lambda 1 on train/ and scenes/ (a quarter
 # of the crops from train/'s 433 photos, colourful scene photos drawn more often, tone augmentation),
-# warm-started from session 5's Natural (weights/natural.safetensors at commit 859c1ed), 25,000 steps
-# (400,000 crops) of cosine schedule, resumed across sessions; then per-lambda fine-tunes of it with
+# warm-started from the first lineage's Natural (weights/natural.safetensors at commit 859c1ed), 25,000 steps
+# (400,000 crops) of cosine schedule, resumed many times; then per-lambda fine-tunes of it with
 # the class prior counted on the crops as drawn (--prior data).
 scenes=(--data "$DATA/train" --data "$DATA/scenes" --folder-weights 0.25 0.75 --chroma-bias 1 --tone 0.3
-        --val "$DATA/val" --width 32 --activation relu --crop 128 --batch 16 --val-every 250 --workers 0)
+        --val "$DATA/val" --encoder design --width 32 --activation relu --crop 128 --batch 16 --val-every 250 --workers 0)
 if [ "${SCENES:-0}" = 1 ]; then
   stage "$RUNS/shared" "${scenes[@]}" --soft --lambda 1 --steps 25000 --lr 1e-3 --warmup 100 --threads 2 \
     --init "${SHARED_INIT:-weights/natural.safetensors}"
@@ -78,7 +79,7 @@ if [ "${SCENES:-0}" = 1 ]; then
     finished "$RUNS/$run" || { echo "$run stopped before its last step: run this again to resume"; exit 1; }
   done
   # candidates, not yet the shipped models: weights/ changes only once both val folders say so
-  # (docs/models-unet.md); T is then chosen with scripts/choose_temperature.py
+  # (docs/history/models-unet.md); T is then chosen with scripts/choose_temperature.py
   mkdir -p "$RUNS/candidates"
   $py -m colorizer export "$RUNS/shared" --name natural --title Natural --temperature 1 --checkpoint final.pt \
     --weights-dir "$RUNS/candidates"
@@ -88,7 +89,7 @@ if [ "${SCENES:-0}" = 1 ]; then
   done
 fi
 
-# Session 12 on: one more cosine of the shared run's end (weights/natural.safetensors at commit 1f0d576),
+# One more cosine of the shared run's end (weights/natural.safetensors at commit 1f0d576),
 # 6,500 steps (104,000 crops) at a peak lr of 5e-4; then the same two fine-tunes of its end.
 cosine() {  # cosine RUN_DIR [OPTIONS...]: the cosine, then Balanced and Vivid fine-tunes of its end
   local R=$1; shift
@@ -114,13 +115,13 @@ candidates() {  # candidates RUN_DIR RUN:TITLE...: export each run's last checkp
       --checkpoint ckpt.pt --weights-dir "$R/candidates"
   done
 }
-# Session 12 (none shipped, docs/models-unet.md): the cosine with the global-context branch grafted on at near
+# The second cosine (none shipped, docs/history/models-unet.md): the cosine with the global-context branch grafted on at near
 # zero (the best PSNR of the ablations on both val folders), two Vivid variants of its end, and the
 # shipped Vivid's fine-tune with chroma bias 2; candidates in $RUNS/cosine/candidates.
 if [ "${SCENES:-0}" = 2 ]; then
   R="$RUNS/cosine"
   cosine "$R" --global-context
-  # two Vivid variants of the same end (docs/models-unet.md; the options given last win)
+  # two Vivid variants of the same end (docs/history/models-unet.md; the options given last win)
   OMP_NUM_THREADS=1 stage "$R/vivid-l035" "${tune[@]}" --lambda 0.35 &
   OMP_NUM_THREADS=1 stage "$R/vivid-bias2" "${tune[@]}" --lambda 0.5 --chroma-bias 2 &
   wait
@@ -131,15 +132,15 @@ if [ "${SCENES:-0}" = 2 ]; then
     vivid-old-bias2:vivid-old-bias2
 fi
 
-# Session 14: the same cosine and fine-tunes with one change, chroma bias 2 throughout (a draw as colourful
-# as val/, docs/models-unet.md "What the draw looks like"), to keep val/'s colour as the run grows; candidates
+# The same cosine and fine-tunes with one change, chroma bias 2 throughout (a draw as colourful
+# as val/, docs/history/models-unet.md "What the draw looks like"), to keep val/'s colour as the run grows; candidates
 # in $RUNS/cosine-bias2/candidates.
 if [ "${SCENES:-0}" = 3 ]; then
   cosine "$RUNS/cosine-bias2" --global-context --chroma-bias 2
   candidates "$RUNS/cosine-bias2" natural:Natural balanced:Balanced vivid:Vivid
 fi
 
-# Session 14 too: the same without the context branch, which session 12's and 14's cosines share and
+# And the same without the context branch, which the two cosines above share and
 # which the ablations tie to a lower val/ rebalanced AuC; candidates in $RUNS/cosine-plain/candidates.
 if [ "${SCENES:-0}" = 4 ]; then
   cosine "$RUNS/cosine-plain" --chroma-bias 2

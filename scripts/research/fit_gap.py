@@ -7,7 +7,7 @@ and more capacity or more training, rather than more data, is what it lacks. Los
 loss (cross-entropy with the model's rebalancing, hard targets) on images as training validates on
 (256 px).
 
-    python scripts/fit_gap.py --data ../shared/photos --model natural --model balanced --model vivid
+    python scripts/research/fit_gap.py --data ../shared/photos --model natural --model balanced --model vivid
 """
 import argparse
 import random

@@ -3,7 +3,7 @@
 are, and how often each class shows them so. Clearly green pixels are also split by the sign of b*:
 yellow-green (b* > 0: leaves, grass) against cyan-green (b* <= 0: water, ice).
 
-    python scripts/hue_by_scene.py weights/natural.safetensors ../shared/photos/val-scenes [--temperature 0.8]
+    python scripts/research/hue_by_scene.py weights/natural.safetensors ../shared/photos/val-scenes [--temperature 0.8]
 """
 import argparse
 import collections
@@ -30,7 +30,7 @@ def main():
     ap.add_argument("folder")
     ap.add_argument("--temperature", type=float, help="default: the model card's")
     args = ap.parse_args()
-    model = Colorizer.load(args.model, device="numpy")
+    model = Colorizer.load(args.model, device="onnx")
     t = args.temperature if args.temperature is not None else model.default_temperature
     counts = collections.defaultdict(list)
     split = collections.defaultdict(list)  # (kind) -> per-photo % shown green

@@ -3,7 +3,7 @@
 counted the same way (every photo weighing the same). No training: it says what the draw contains,
 not what a model learns from it.
 
-    python scripts/sampling_chroma.py --data ../shared/photos/train --data ../shared/photos/scenes \
+    python scripts/research/sampling_chroma.py --data ../shared/photos/train --data ../shared/photos/scenes \
         --val ../shared/photos/val --val ../shared/photos/val-scenes
 """
 import argparse

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# The dated log of these runs: docs/history/models-lite0.md (the Lite0 arms) and docs/history/models-lite2.md.
 # Issue 25's short ablations of the U-Net on EfficientNet-Lite0, at equal crops on this 2-core CPU: each run
 # starts from the ImageNet encoder and a fresh decoder, the encoder frozen (stage 1 of
 # scripts/train_pretrained.sh reached its best val loss at about 8,000 crops), 500 steps of 16 crops of
@@ -9,11 +10,11 @@
 #   bias0      chroma bias 0 (photos drawn by folder share only)
 #   lam08      lambda 0.8 (Natural's colour: rebalancing a little instead of none)
 #   crop224    crops of 224 px, 255 steps (about the same time: 1.96x the pixels a crop)
-# and, for about an hour each from session 15's frozen stage end (weights/candidates/lite_s1.safetensors),
+# and, for about an hour each from the Lite0 lineage's frozen stage end (weights/candidates/lite_s1.safetensors),
 # lr 5e-4, hints as the control, a quarter of the hinted crops recoloured (--hint-recolor 0.25):
 #   frozen-long  3000 steps with the encoder frozen
 #   tuned-long   1400 steps with the encoder learning at 0.1x the lr
-# and, in session 17, at 32,000 crops each (2000 steps) with channels-last, the session-16 control
+# and, on a faster machine, at 32,000 crops each (2000 steps) with channels-last, the Lite0 control
 # against one change each:
 #   control17  the control, 2000 steps
 #   lite2      EfficientNet-Lite2 under the decoder (5.71 M parameters against 4.26 M)
@@ -21,11 +22,11 @@
 #   bias4      chroma bias 4 (colourful photos drawn still more often)
 #   lite2-long the lite2 run's end, 2000 more steps with the encoder still frozen (lr 5e-4), alone on both
 #              threads: does a frozen Lite2 keep gaining, as the frozen Lite0 did?
-# and from the session-17 frozen stage's end ($S17), which follows a hint it would not guess (a blue click
+# and from a longer frozen Lite0 stage's end ($S17, runs/s17_frozen), which follows a hint it would not guess (a blue click
 # on trees) only 0.13 of the way, lr 3e-4, to make it follow such hints:
 #   recolor75        1000 steps, decoder only, three quarters of the hinted crops recoloured
 #   tuned-recolor50  600 steps, the encoder learning at 0.2x, half of them recoloured
-# and, in session 18, from the frozen Lite2 s1 (the lite2 run's end, $L2S1), decoder only, Natural's
+# and from the frozen Lite2 s1 (the lite2 run's end, $L2S1), decoder only, Natural's
 # lambda 0.9, lr 3e-4, 1000 steps: can a frozen encoder's decoder learn to follow a hint it would not guess?
 #   l2-lam09        the twin without recolouring
 #   l2-recolor75    three quarters of the hinted crops recoloured
@@ -46,8 +47,8 @@
 # alone on both threads, with train/ 60 % of the crops (35 %), then Natural's fine-tune from it, the same mix:
 #   s2-train60      the s2 twin
 #   nat-s2train60   its Natural
-# and, in session 19, hints fed to the encoder's stem too (--hint-stem, starting at zero), the encoder otherwise
-# frozen: from the Lite2 s1 ($L2S1; session 19 reran it as scripts/train_pretrained.sh's stage 1, runs/lite2_s1,
+# and hints fed to the encoder's stem too (--hint-stem, starting at zero), the encoder otherwise
+# frozen: from the Lite2 s1 ($L2S1; rerun as scripts/train_pretrained.sh's stage 1, runs/lite2_s1,
 # and linked it as $A/lite2 to evaluate it beside), 2600 steps as s2 (lr 5e-4) alone on both threads: can a
 # frozen encoder follow a hint it would not guess when the hint changes what it sees?
 #   s1-hintstem     s1 + the hint stem, the decoder learning with it
@@ -57,7 +58,7 @@
 #   s1-side160      longer sides of 160-384 px (crops of 160 px can come from a 150-px photo at about 1x)
 #   s1-side160-256  longer sides of 160-256 px (val/'s photos are seen at 256)
 # then s2 and Natural's fine-tune on the second's scale, as scripts/train_pretrained.sh's stages 2 and 3, alone on
-# both threads (against session 17's s2 and the shipped Natural):
+# both threads (against the shipped models' s2 and Natural):
 #   s2-side         s1-side160-256 + 2600 steps with the encoder learning at 0.2x
 #   nat-s2side      its Natural (300 steps, decoder only, lambda 0.9)
 # and, as that Natural follows a blue click on china.jpg's trees only 0.14 of the way, the encoder learning longer
@@ -65,7 +66,7 @@
 #   s2-side-long    s2-side + 1300 steps, lr 2.5e-4, the encoder at 0.2x
 #   nat-s2sidelong  its Natural
 # and, as that one follows the click only 0.19 of the way, hints that go against the scene taught directly: a
-# quarter of the hinted crops recoloured while the encoder learns (session 16's tuned-long followed a blue hint
+# quarter of the hinted crops recoloured while the encoder learns (the Lite0 tuned-long above followed a blue hint
 # 0.90 of the way so), then Natural's fine-tune:
 #   s3-recolor      s2-side-long + 600 steps, lr 2.5e-4, the encoder at 0.2x, --hint-recolor 0.25
 #   nat-s3recolor   its Natural
@@ -74,9 +75,9 @@
 # Then every run is exported to $RUNS/ablations-lite/weights/ and evaluated at full resolution on val/ and
 # val-scenes/ at T 0.6 (colorizer evaluate, ONNX Runtime), and with scripts/hue_angle.py.
 # Resumable: a finished run is skipped, an unfinished one resumed.
-#   DATA=../shared/photos RUNS=runs scripts/ablate_pretrained.sh [train|eval ...] [RUN ...]
+#   DATA=../shared/photos RUNS=runs scripts/research/ablate_pretrained.sh [train|eval ...] [RUN ...]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 DATA="${DATA:-../shared/photos}"
 RUNS="${RUNS:-runs}"
 A="$RUNS/ablations-lite"
@@ -86,21 +87,21 @@ base=(--data "$DATA/train" --data "$DATA/scenes" --val "$DATA/val" --encoder lit
       --steps 500 --lr 1e-3 --warmup 50 --val-every 250 --ckpt-minutes 4 --threads 1)
 from_s1="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2 --lr 5e-4 --warmup 30
          --init ${S1:-weights/candidates/lite_s1.safetensors}"
-# session 17 (a machine 3x faster: AMD EPYC, AVX-512 BF16): 2000 steps (32,000 crops), channels-last
+# on the faster machine (AMD EPYC, AVX-512 BF16; 3x the first): 2000 steps (32,000 crops), channels-last
 s17="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2 --steps 2000 --channels-last"
-# the session-17 frozen stage (scripts/train_pretrained.sh) taught to follow hints it would not guess
+# the longer frozen Lite0 stage (runs/s17_frozen) taught to follow hints it would not guess
 from_s17="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2 --lr 3e-4 --warmup 30 --channels-last
           --init ${S17:-runs/s17_frozen/final.pt}"
-# session 18: the frozen Lite2 s1's decoder, Natural's lambda
+# the frozen Lite2 s1's decoder, Natural's lambda
 from_l2s1="--hints --lambda 0.9 --folder-weights 0.35 0.65 --chroma-bias 2 --lr 3e-4 --warmup 30 --channels-last
            --encoder lite2 --steps 1000 --init ${L2S1:-$A/lite2/final.pt}"
-# session 18: Natural's fine-tune from the Lite2 s2 (scripts/train_pretrained.sh, stage 3)
+# Natural's fine-tune from the Lite2 s2 (scripts/train_pretrained.sh, stage 3)
 from_l2s2="--hints --lambda 0.9 --folder-weights 0.35 0.65 --chroma-bias 2 --lr 3e-4 --warmup 20 --channels-last
            --encoder lite2 --steps 300 --init ${L2S2:-$RUNS/lite2_s2/final.pt}"
 natural_from() {  # natural_from RUN: Natural's fine-tune (from_l2s2) from that ablation run's end instead
   echo "${from_l2s2/--init ${L2S2:-$RUNS/lite2_s2/final.pt}/--init $A/$1/final.pt}"
 }
-# session 19: photos rescaled to a longer side of 160-256 px for the crops (192-384 by default)
+# photos rescaled to a longer side of 160-256 px for the crops (192-384 by default)
 side="--min-side 160 --max-side 256"
 declare -A args=(
   [control]="--hints --lambda 1 --folder-weights 0.35 0.65 --chroma-bias 2"
@@ -176,7 +177,7 @@ case $step in
            models+=(--model "$A/weights/$name.safetensors") files+=("$A/weights/$name.safetensors")
          done
          for folder in val val-scenes; do
-           $py -m colorizer evaluate "$DATA/$folder" "${models[@]}" --temperature 0.6 --device numpy \
+           $py -m colorizer evaluate "$DATA/$folder" "${models[@]}" --temperature 0.6 --device onnx \
              --json "$A/$folder.json" > "$A/$folder.txt"
            $py scripts/hue_angle.py "$DATA/$folder" "${files[@]}" > "$A/$folder.hue.txt"
          done ;;

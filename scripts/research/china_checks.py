@@ -3,7 +3,7 @@
 china.jpg, the hazy sky's mean b* (the test asks below -2), the trees' mean a* (below -2), and how far a
 blue click on the trees (a hint the model would not guess) moves the colour around it toward the hint's.
 
-    .venv/bin/python scripts/china_checks.py natural balanced runs/some/weights.safetensors@0.6
+    .venv/bin/python scripts/research/china_checks.py natural balanced runs/some/weights.safetensors@0.6
 
 "of the way": the projection of the colour's move within 12 px of the click onto the line from the
 automatic colour to the hint's ab (0 = ignored, 1 = all the way); "hue off": the angle between the hinted
@@ -14,14 +14,14 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout without installing
 
 import numpy as np  # noqa: E402
 
 from colorizer import Colorizer, Hint  # noqa: E402
 from colorizer.color import rgb_to_lab  # noqa: E402
 
-# china.jpg's regions and the click, shared with tests/test_shipped_models.py
+# china.jpg's regions and the click, the same as tests/test_shipped_models.py's
 SKY = (slice(0, 100), slice(380, 640))  # rows, columns of china.jpg (427 x 640)
 TREES = (slice(340, 427), slice(0, 200))
 CLICK = (100, 385, "#3a5fcd")  # a blue click on the trees: nothing in them is blue
@@ -56,7 +56,7 @@ def checks(model: Colorizer, t: float, gray: np.ndarray) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("models", nargs="+", help="MODEL or MODEL@T")
-    ap.add_argument("--device", default="numpy")
+    ap.add_argument("--device", default="onnx")
     a = ap.parse_args()
     from sklearn.datasets import load_sample_image  # the test extra's; the photo ships with scikit-learn
     china = load_sample_image("china.jpg")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Which colours decide a folder's rebalanced AuC: each true ab cell's own AuC, per model.
 
-    .venv/bin/python scripts/rebalanced_cells.py ../shared/photos/val MODEL[@T] MODEL[@T] [--rows 15]
+    .venv/bin/python scripts/research/rebalanced_cells.py ../shared/photos/val MODEL[@T] MODEL[@T] [--rows 15]
 
 `colorizer evaluate`'s rebalanced AuC pools every photo's error histogram (each photo counting the same)
 and weights each true ab cell by 1 / its share of the pixels, so that every occupied cell counts as much
@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout without installing
 
 import numpy as np  # noqa: E402
 
@@ -53,7 +53,7 @@ def main():
     ap.add_argument("folder")
     ap.add_argument("models", nargs="+", help="MODEL or MODEL@T")
     ap.add_argument("--rows", type=int, default=15, help="cells shown where the first two models differ most")
-    ap.add_argument("--device", default="numpy")
+    ap.add_argument("--device", default="onnx")
     a = ap.parse_args()
     models = []
     for spec in a.models:
