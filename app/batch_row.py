@@ -119,6 +119,8 @@ class BatchRow(QWidget):
             text += f", {summary.skipped} skipped (saved already)"
         if summary.model_error:
             text = f"Stopped: {summary.model_error}."
+        elif summary.folder_error:
+            text = f"Stopped: {summary.folder_error}. Choose another output folder."
         elif cancelled:
             text = f"Cancelled: {text}, {summary.cancelled} not started."
         elif kind == "colorize" and summary.found + summary.skipped == 0 and summary.done + summary.failed == 0:

@@ -140,6 +140,7 @@ class BatchSummary:
     found: int = 0  # photos the dropped paths contained
     skipped: int = 0  # of those, left out: their copies were in the output folder already (skip_existing)
     model_error: str = None  # set when the batch stopped because its model would not load
+    folder_error: str = None  # "output folder DIR: REASON" when it stopped because that folder cannot be written
 
 
 @dataclass

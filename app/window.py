@@ -389,7 +389,10 @@ class MainWindow(QMainWindow):
         text = self.batch.finish(summary)
         if text is None:
             return  # an earlier batch ended just as more photos were submitted: those run on
-        self.statusBar().showMessage(f"{text} Files are in {self.output_dir}", 15000)
+        if summary.folder_error:  # the row says why; nothing was saved there
+            self.statusBar().showMessage(text, 15000)
+        else:
+            self.statusBar().showMessage(f"{text} Files are in {self.output_dir}", 15000)
         self.batch_done.emit(summary)
 
     # ================================================================================================

@@ -12,10 +12,13 @@ current photo, not after the whole batch. Requests for what is shown are mailbox
 the temperature slider moves faster than the worker decodes, only the newest position is computed. The
 zoomed-in detail comes first (it is what the user looks at), then the preview of the whole photo, then
 the hint palette's suggestions, then the comparison, then photos. The network outputs it keeps, and
-those it makes with colour hints, are app.predictions'.
+those it makes with colour hints, are app.predictions'. A batch's output folder is checked before its
+first photo: one that cannot be written stops the batch with one message naming the folder and the
+reason (BatchSummary.folder_error), not one failure per photo.
 """
 import itertools
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -26,6 +29,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QImage
 
 from colorizer.images import find_images
+from colorizer.output import OutputFolderError, check_output_dir
 from colorizer.result_files import split_done
 from colorizer.pipeline import Colorizer, device_name, resolve_device, save_outputs
 
@@ -84,6 +88,7 @@ class ColorizeWorker(QObject):
         self._batch_ids = 0
         # Worker thread only:
         self.models = {}  # model path -> Colorizer, loaded on first use
+        self._writable = set()  # the output folders the running batch has found writable
         self._predictions = Predictions(cache_bytes, preview_side)
         self._keys = itertools.count(1)
         # Explicitly queued: the worker also wakes itself, and a direct call would recurse.
@@ -209,6 +214,8 @@ class ColorizeWorker(QObject):
         self.progress.emit(finished, finished + int(in_progress) + queued, current)
 
     def _expand(self, task: AddPaths) -> None:
+        if not self._output_dir_ok(task.options):  # before searching the folders, let alone colorizing
+            return
         self._report_progress("looking for photos", in_progress=False)
         # The output folder is skipped: dropping a folder that holds it must not colorize earlier results.
         files = find_images(task.paths, skip=[task.options.out_dir])
@@ -225,8 +232,10 @@ class ColorizeWorker(QObject):
         self._batch.found += len(jobs)
 
     def _colorize(self, task: Colorize) -> None:
-        self._report_progress(Path(task.source).name, in_progress=True)
         opts = task.options
+        if not self._output_dir_ok(opts):  # "Apply to all" and "Save colour copy" start here
+            return
+        self._report_progress(Path(task.source).name, in_progress=True)
         colorizer = self._colorizer(opts.model)
         if colorizer is None:
             self._drop_tasks_of_model(opts.model)
@@ -331,6 +340,7 @@ class ColorizeWorker(QObject):
                 return
             summary, self._batch = self._batch, None
             summary.cancelled, self._cancelled = self._cancelled, 0
+        self._writable.clear()  # the next batch checks its folder again
         log.info("batch finished: %s", summary)
         self.batch_finished.emit(summary)
 
@@ -351,12 +361,34 @@ class ColorizeWorker(QObject):
             self.model_loaded.emit(card.get("name", card.get("id", "")), seconds)
         return self.models[path]
 
+    def _output_dir_ok(self, options) -> bool:
+        """Whether the batch can write to options.out_dir, found out once per batch and folder before the
+        first photo that goes there (colorizer.output.check_output_dir, as the command line does). A
+        folder that cannot be written (read-only, a file, no space) stops every queued photo that goes
+        there, and the batch ends with one message naming the folder and the reason."""
+        out_dir = os.fspath(options.out_dir)
+        if out_dir in self._writable:
+            return True
+        try:
+            check_output_dir(out_dir)
+        except OutputFolderError as e:
+            dropped = self._drop_tasks(lambda t: os.fspath(t.options.out_dir) == out_dir)
+            self._batch.folder_error = str(e)
+            log.warning("%s; dropped %d queued task(s) that write there", e, dropped)
+            return False
+        self._writable.add(out_dir)
+        return True
+
     def _drop_tasks_of_model(self, card: dict) -> None:
         """A model that does not load fails every queued photo that needs it: stop those."""
-        with self._lock:
-            keep = deque(t for t in self._queue if not (isinstance(t, (Colorize, AddPaths))
-                                                      and t.options.model["path"] == card["path"]))
-            dropped = len(self._queue) - len(keep)
-            self._queue = keep
+        dropped = self._drop_tasks(lambda t: t.options.model["path"] == card["path"])
         self._batch.model_error = f"the model {card.get('name', card.get('id'))!r} could not be loaded"
         log.info("dropped %d queued task(s) of the broken model", dropped)
+
+    def _drop_tasks(self, drops) -> int:
+        """Remove the queued photos and dropped paths for which drops(task) is true; -> how many."""
+        with self._lock:
+            keep = deque(t for t in self._queue if not (isinstance(t, (Colorize, AddPaths)) and drops(t)))
+            dropped = len(self._queue) - len(keep)
+            self._queue = keep
+        return dropped

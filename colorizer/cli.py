@@ -56,18 +56,19 @@ class Parser(argparse.ArgumentParser):
 
 
 def cmd_train(a):
-    from .train import config_from_args, train
+    from .training.config import config_from_args
+    from .training.train import train
     train(config_from_args(vars(a), a.resume), resume=a.resume)
 
 
 def cmd_export(a):
-    from .export import export_run
+    from .training.export import export_run
     path = export_run(a.run_dir, a.name, a.weights_dir, a.title, a.description, a.temperature, a.checkpoint)
     print(f"wrote {path} and {path.with_suffix('.json')}")
 
 
 def cmd_soup(a):
-    from .soup import soup
+    from .training.soup import soup
     from .weights import ModelError
     try:
         path = soup(a.first, a.second, a.alpha, a.name, a.weights_dir, a.title, a.description, a.temperature)
@@ -77,7 +78,7 @@ def cmd_soup(a):
 
 
 def cmd_share(a):
-    from .shared import share
+    from .training.share import share
     from .weights import ModelError
     try:
         path, n, saved = share(a.models, a.name)
@@ -172,7 +173,7 @@ def hint_count(text: str) -> int:
 
 
 def cmd_evaluate(a):
-    from .evaluate import Previews, evaluate, write_figures, write_json
+    from .evaluation.evaluate import Previews, evaluate, write_figures, write_json
     from .hints import HintError
     from .weights import ModelError
     from tqdm import tqdm
@@ -197,7 +198,7 @@ def cmd_evaluate(a):
 
 
 def cmd_figures(a):
-    from .figures import write_model_figures, write_training_curves
+    from .evaluation.figures import write_model_figures, write_training_curves
     from .weights import ModelError
     if not a.model and not a.runs:
         sys.exit("colorizer figures: give --model, --runs or both")
@@ -211,13 +212,7 @@ def cmd_figures(a):
         print(f"wrote {path}")
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    p = Parser(prog="colorizer", description="Landscape colorization: train, export, colorize, evaluate.",
-               given=argv)
-    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=functools.partial(Parser, given=argv))
-
+def train_arguments(sub) -> None:
     t = sub.add_parser("train", help="train a model (resumable; runs under torchrun too)")
     t.add_argument("--data", action="append", metavar="DIR",
                    help="folder of training photos (recursive); repeat for several (never a folder that holds "
@@ -299,6 +294,8 @@ def main(argv=None):
     t.add_argument("--resume", action="store_true", help="continue the run in --run exactly")
     t.set_defaults(func=cmd_train)
 
+
+def export_arguments(sub) -> None:
     e = sub.add_parser("export", help="write a run's best checkpoint as fp16 safetensors + model card")
     e.add_argument("run_dir")
     e.add_argument("--name", required=True, help="file name of the model (weights/NAME.safetensors)")
@@ -309,6 +306,8 @@ def main(argv=None):
     e.add_argument("--checkpoint", default="best.pt")
     e.set_defaults(func=cmd_export)
 
+
+def soup_arguments(sub) -> None:
     s = sub.add_parser("soup", help="average two models of one lineage into a new model (fp16 + card)")
     s.add_argument("first", help="a model name or .safetensors path")
     s.add_argument("second", help="a model name or .safetensors path")
@@ -321,12 +320,16 @@ def main(argv=None):
     s.add_argument("--temperature", type=temperature, help="default temperature, 0..1 (default: the first model's)")
     s.set_defaults(func=cmd_soup)
 
+
+def share_arguments(sub) -> None:
     sh = sub.add_parser("share", help="store once the tensors that models of one folder hold alike "
                         "(the shipped models' encoder); they load as before")
     sh.add_argument("models", nargs="+", help="two or more model names or .safetensors paths, in one folder")
     sh.add_argument("--name", required=True, help="the shared file's name (FOLDER/NAME.safetensors, no card)")
     sh.set_defaults(func=cmd_share)
 
+
+def colorize_arguments(sub) -> None:
     c = sub.add_parser("colorize", help="colorize files and folders")
     c.add_argument("paths", nargs="+")
     c.add_argument("--model", required=True, help="a model name from weights/ or a .safetensors path")
@@ -352,6 +355,8 @@ def main(argv=None):
                    "was")
     c.set_defaults(func=cmd_colorize)
 
+
+def evaluate_arguments(sub) -> None:
     v = sub.add_parser("evaluate", help="figures of models against the colour photos in a folder")
     v.add_argument("paths", nargs="+", metavar="DIR", help="folders (recursive) or files of colour photos")
     v.add_argument("--model", action="append", required=True, metavar="NAME_OR_FILE",
@@ -374,6 +379,8 @@ def main(argv=None):
                    "output keeps that lightness, so judge film by hue and colourfulness, not PSNR")
     v.set_defaults(func=cmd_evaluate)
 
+
+def figures_arguments(sub) -> None:
     f = sub.add_parser("figures", help="plots of a model's classes and prior, and of training runs")
     f.add_argument("--model", metavar="NAME_OR_FILE", help="a model name or .safetensors path (palette, "
                    "prior, rebalancing weights)")
@@ -384,6 +391,22 @@ def main(argv=None):
                    "of training (to compare costs per step)")
     f.add_argument("--name", default="training_curves.png", help="file name of the curves figure")
     f.set_defaults(func=cmd_figures)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    p = Parser(prog="colorizer", description="Landscape colorization: train, export, colorize, evaluate.",
+               given=argv)
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=functools.partial(Parser, given=argv))
+
+    train_arguments(sub)
+    export_arguments(sub)
+    soup_arguments(sub)
+    share_arguments(sub)
+    colorize_arguments(sub)
+    evaluate_arguments(sub)
+    figures_arguments(sub)
 
     a = p.parse_args(argv)
     a.func(a)

@@ -2,7 +2,7 @@
 
 A Hint is a point in the photo's own pixels as shown (x from the left, y from the top, after EXIF
 orientation) and an sRGB colour "#rrggbb"; only the colour's chroma (its ab) counts, the photo keeps its
-lightness. The network takes hints as a map at its input size (colorizer.lite_unet): ab / HINT_AB_SCALE
+lightness. The network takes hints as a map at its input size (colorizer.nets.lite_unet): ab / HINT_AB_SCALE
 over a small patch around each point, and a mask that is 1 there.
 
 HINTS.json, the file format of the command line and the window:

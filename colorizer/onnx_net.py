@@ -1,4 +1,4 @@
-"""The pretrained U-Net (colorizer.lite_unet.LiteUNet) run with ONNX Runtime, for inference without torch.
+"""The pretrained U-Net (colorizer.nets.lite_unet.LiteUNet) run with ONNX Runtime, for inference without torch.
 
 The graph is built here at load time from the model's state dict (the weights of our safetensors), so
 no .onnx file is shipped and every LiteUNet config is served. It follows LiteUNet.forward and
@@ -20,7 +20,7 @@ import struct
 
 import numpy as np
 
-# the constants of colorizer.efficientnet and colorizer.lite_unet, which import torch
+# the constants of colorizer.nets.efficientnet and colorizer.nets.lite_unet, which import torch
 ENCODER_BN_EPS, DECODER_BN_EPS = 1e-3, 1e-5
 STAGE_STRIDES = (1, 2, 2, 2, 1, 2, 1)
 SKIP_STAGES = (0, 1, 2, 4)  # the last block of each gives a skip: at 1/2, 1/4, 1/8, 1/16
@@ -231,7 +231,7 @@ class _Builder:
 
 
 class OnnxLiteUNet:
-    """colorizer.lite_unet.LiteUNet for inference: OnnxLiteUNet(state, **config)(L, hints) -> logits."""
+    """colorizer.nets.lite_unet.LiteUNet for inference: OnnxLiteUNet(state, **config)(L, hints) -> logits."""
     backend = "onnxruntime"  # Colorizer.backend's name for it
     takes_hints, input_multiple = True, 32  # as LiteUNet's
 

@@ -1,4 +1,4 @@
-"""The design's U-Net (colorizer.model.UNet) without torch: its parameter shapes, which a model card is
+"""The design's U-Net (colorizer.nets.unet.UNet) without torch: its parameter shapes, which a model card is
 checked against, and its graph for ONNX Runtime, built at load time from the state dict with
 colorizer.onnx_net's writer.
 
@@ -106,7 +106,7 @@ def unet_graph(state: dict, n_classes: int, activation: str, global_context: boo
 
 
 class OnnxUNet:
-    """colorizer.model.UNet for inference: OnnxUNet(state, **config)(L) -> logits."""
+    """colorizer.nets.unet.UNet for inference: OnnxUNet(state, **config)(L) -> logits."""
     backend = "onnxruntime"  # Colorizer.backend's name for it
     takes_hints, input_multiple = False, INPUT_MULTIPLE
 

@@ -3,14 +3,16 @@
 A model NAME is the pair weights/NAME.safetensors + weights/NAME.json, and the file of tensors it shares
 with other models where its card names one (colorizer.shared). Weights are never unpickled.
 
-Nothing here imports torch at module level: finding, listing and reading models, and the ONNX Runtime
-networks (load_onnx_model), work without it. load_model and save_model, which deal in torch modules, import it
-when called.
+This is the read side: finding, listing and reading models (read_model), and building the networks that
+run them; writing one is training's (colorizer.training.card). Only load_model, which builds the torch
+network, imports torch, and only when called: the rest, the ONNX Runtime networks (load_onnx_model)
+included, works without it.
 """
 import json
 import os
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from safetensors import SafetensorError
@@ -23,8 +25,8 @@ from .shared import SharedWeightsError, join_shared, sha256_of
 from .temperature import RANGE, TemperatureError, check_temperature
 
 
-LITE_UNET = "lite_unet"  # the card's architecture type of the U-Net on a pretrained encoder (colorizer.lite_unet)
-UNET = "unet4"  # the card's architecture type of the design's U-Net (colorizer.model); also a card without a type
+LITE_UNET = "lite_unet"  # the card's architecture type of the U-Net on a pretrained encoder (colorizer.nets.lite_unet)
+UNET = "unet4"  # the card's architecture type of the design's U-Net (colorizer.nets.unet); also a card without a type
 WEIGHTS_SHA256 = "weights_sha256"  # the card's record of its own .safetensors file (older cards have none)
 DEFAULT_T = 0.38  # the temperature of a card without default_temperature (Zhang et al.'s)
 
@@ -84,14 +86,24 @@ def read_card(path) -> dict:
             raise ModelError(f"model card {path} lacks {key!r}")
         if not isinstance(card[key], dict):
             raise ModelError(f"model card {path}: {key!r} must be an object of settings, not {_as_json(card[key])}")
-    kind = card["architecture"].get("type", UNET)
-    if kind not in (UNET, LITE_UNET):
-        raise ModelError(f"model card {path}: architecture type {_as_json(kind)} is not a network this "
-                         f"version knows ({UNET}, {LITE_UNET})")
+    architecture_type(card, path)
     card.setdefault("id", path.stem)
     card.setdefault("name", path.stem)
     card["path"] = str(path.with_suffix(".safetensors"))
     return card
+
+
+def architecture_type(card: dict, path=None) -> str:
+    """The network a card describes: its architecture's "type", UNET where it has none (the design U-Net's
+    cards from before the field). The one reader of that field, for reading a model and for building
+    either network. ModelError naming the card (path, else card["path"]) for a type this version does
+    not know."""
+    kind = card["architecture"].get("type", UNET)
+    if kind not in (UNET, LITE_UNET):
+        where = Path(path or card.get("path") or card.get("id", "model")).with_suffix(".json")
+        raise ModelError(f"model card {where}: architecture type {_as_json(kind)} is not a network this "
+                         f"version knows ({UNET}, {LITE_UNET})")
+    return kind
 
 
 def _as_json(value) -> str:
@@ -128,24 +140,6 @@ def list_models(weights_dir=None) -> list:
     return cards
 
 
-def save_model(model, bins: ABBins, card: dict, out_dir, name: str) -> Path:
-    """Write out_dir/name.safetensors (fp16) and out_dir/name.json from a torch UNet."""
-    import torch
-    from safetensors.torch import save_file
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu", torch.float16).contiguous()
-             for k, v in model.state_dict().items() if v.is_floating_point()}
-    save_file(state, str(out_dir / f"{name}.safetensors"))
-    kind = LITE_UNET if type(model).__name__ == "LiteUNet" else UNET
-    card = {**card, "id": name, "architecture": {"type": kind, **model.config_dict()}, "bins": bins.to_dict(),
-            WEIGHTS_SHA256: sha256_of(out_dir / f"{name}.safetensors")}
-    card.pop("path", None)
-    (out_dir / f"{name}.json").write_text(json.dumps(card, indent=1))
-    return out_dir / f"{name}.safetensors"
-
-
 def check_bins(bins: ABBins, saved: dict) -> None:
     """Raises ValueError unless the card's classes are distinct grid cells with a proper prior, and the
     centres saved with them are the ones this code computes (numpy would take a negative or repeated
@@ -161,22 +155,30 @@ def check_bins(bins: ABBins, saved: dict) -> None:
         raise ValueError("saved class centres differ from those of the cells")
 
 
-def _read_model(name_or_path) -> tuple:
-    """-> (path, card, architecture (the network's config, "type" apart), ABBins, state dict of numpy arrays
-    as stored, i.e. float16), checked against each other without building a network. Raises ModelError.
-    A pretrained-encoder model's layers are checked by the network that reads them (load_model, or the
-    ONNX backend)."""
+class StoredModel(NamedTuple):
+    """A model as its files hold it, checked against each other without building a network."""
+    path: Path  # its .safetensors file
+    card: dict  # as read_card gives it
+    architecture: dict  # the network's settings, the card's architecture without its "type"
+    bins: ABBins
+    state: dict  # tensor name -> numpy array as stored (float16), shared tensors joined in
+
+
+def read_model(name_or_path) -> StoredModel:
+    """A model name or path -> its StoredModel. Raises ModelError. A pretrained-encoder model's layers
+    are checked by the network that reads them (load_model, or the ONNX backend)."""
     path = resolve(name_or_path)
     card = read_card(path)
     card_temperature(card)  # a card that cannot give its default is refused at load, by the CLI and the window alike
-    if isinstance(card["architecture"], dict) and card["architecture"].get("type") == LITE_UNET:
+    if architecture_type(card) == LITE_UNET:
         return _read_lite_model(path, card)
     try:  # a hand-edited card can fail in many ways: wrong types, cells off the grid, a bad architecture
         arch = dict(card["architecture"])
         arch.pop("type", None)
         unknown = set(arch) - set(DEFAULT_CONFIG)
         if unknown:
-            raise TypeError(f"unknown architecture settings {sorted(unknown)}")
+            untyped = "" if "type" in card["architecture"] else f" (a card without a type is read as {UNET})"
+            raise TypeError(f"unknown architecture settings {sorted(unknown)}{untyped}")
         arch = {**DEFAULT_CONFIG, **arch}
         check_config(**arch)
         with np.errstate(all="ignore"):  # a zero prior divides by zero; check_bins says so in words
@@ -192,7 +194,7 @@ def _read_model(name_or_path) -> tuple:
     if bins.Q != arch["n_classes"]:
         raise ModelError(f"model card {path.with_suffix('.json')}: {bins.Q} classes but a "
                          f"{arch['n_classes']}-class head")
-    return path, card, arch, bins, state
+    return StoredModel(path, card, arch, bins, state)
 
 
 def _load_state(path, card: dict) -> dict:
@@ -223,7 +225,7 @@ def check_weights_file(path, card: dict) -> None:
                          "model's own pair together)")
 
 
-def _read_lite_model(path, card) -> tuple:
+def _read_lite_model(path, card) -> StoredModel:
     try:
         arch = dict(card["architecture"])
         arch.pop("type")
@@ -238,7 +240,7 @@ def _read_lite_model(path, card) -> tuple:
     head = state.get("head.weight")
     if head is None or head.shape[0] != bins.Q:
         raise ModelError(f"weights file {path} does not match its card (head {None if head is None else head.shape})")
-    return path, card, arch, bins, state
+    return StoredModel(path, card, arch, bins, state)
 
 
 def load_model(name_or_path, device="cpu"):
@@ -246,12 +248,12 @@ def load_model(name_or_path, device="cpu"):
     For training, evaluation and the torch backend of the pipeline: imports torch."""
     import torch
 
-    from .lite_unet import LiteUNet, LiteUNetConfig
-    from .model import UNet, UNetConfig
+    from .nets.lite_unet import LiteUNet, LiteUNetConfig
+    from .nets.unet import UNet, UNetConfig
 
-    path, card, arch, bins, state = _read_model(name_or_path)
+    path, card, arch, bins, state = read_model(name_or_path)
     tensors = {k: torch.from_numpy(v).float() for k, v in state.items()}
-    if card["architecture"]["type"] == LITE_UNET:
+    if architecture_type(card) == LITE_UNET:
         try:
             model = LiteUNet(LiteUNetConfig(**arch))
             missing, unexpected = model.load_state_dict(tensors, strict=False)
@@ -263,7 +265,7 @@ def load_model(name_or_path, device="cpu"):
                              f"unexpected {unexpected[:3]})")
         return model.to(device).eval(), bins, card
     model = UNet(UNetConfig(**arch))
-    # strict=False only for the batch-norm step counters, which are not saved: _read_model has checked
+    # strict=False only for the batch-norm step counters, which are not saved: read_model has checked
     # every name and shape already
     model.load_state_dict(tensors, strict=False)
     return model.to(device).eval(), bins, card
@@ -273,8 +275,8 @@ def load_onnx_model(name_or_path):
     """-> (network, ABBins, card) without torch, the bundle's backend: the network run with ONNX Runtime
     (colorizer.onnx_net for the pretrained-encoder U-Net, colorizer.onnx_unet for the design's). Raises
     ModelError with the reason."""
-    path, card, arch, bins, state = _read_model(name_or_path)
-    network = OnnxLiteUNet if card["architecture"]["type"] == LITE_UNET else OnnxUNet
+    path, card, arch, bins, state = read_model(name_or_path)
+    network = OnnxLiteUNet if architecture_type(card) == LITE_UNET else OnnxUNet
     try:
         return network(state, **arch), bins, card
     except ImportError as e:

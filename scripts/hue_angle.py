@@ -2,9 +2,12 @@
 `colorizer evaluate`: of the truth's clearly coloured pixels (chroma >= 15), the share a model shows within
 30 degrees of their hue, and the share it shows more than 90 degrees off (both only where the output has
 chroma >= 5: a grey answer is neither). A mean over the photos with at least 1 % such pixels, each model at
-its card's T. The measure is colorizer.metrics.hue_agreement.
+its card's T. The measure is colorizer.evaluation.metrics.hue_agreement.
 
     python scripts/hue_angle.py ../shared/photos/val weights/natural.safetensors weights/vivid.safetensors
+
+--gray film gives the models the film-like gray of `colorizer evaluate --gray film` (the same seeded draw
+per photo) instead of the photo's L*.
 """
 import argparse
 
@@ -12,14 +15,17 @@ import numpy as np
 
 from colorizer import Colorizer
 from colorizer.color import rgb_to_lab
+from colorizer.evaluation.evaluate import GRAYS, gray_rgb, photo_seed
+from colorizer.film import film_lightness
 from colorizer.images import find_images, load_rgb
-from colorizer.metrics import hue_agreement
+from colorizer.evaluation.metrics import hue_agreement
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder")
     ap.add_argument("models", nargs="+")
+    ap.add_argument("--gray", choices=GRAYS, default="lstar", help="the models' input (default: the photo's L*)")
     args = ap.parse_args()
     paths = find_images([args.folder])
     for name in args.models:
@@ -27,11 +33,13 @@ def main():
         scores = []
         for path in paths:
             rgb = load_rgb(path)
-            s = hue_agreement(model.predict(rgb).ab(model.default_temperature), rgb_to_lab(rgb)[..., 1:])
+            given = rgb if args.gray == "lstar" else \
+                gray_rgb(film_lightness(rgb, np.random.default_rng(photo_seed(path))))
+            s = hue_agreement(model.predict(given).ab(model.default_temperature), rgb_to_lab(rgb)[..., 1:])
             if s is not None:
                 scores.append(s)
         right, wrong = np.mean(scores, axis=0)
-        print(f"{name} (T {model.default_temperature}): {len(scores)} photos, right hue {right:.1f} %, "
+        print(f"{name} (T {model.default_temperature}, {args.gray}): {len(scores)} photos, right hue {right:.1f} %, "
               f"more than 90 degrees off {wrong:.1f} %")
 
 

@@ -1,5 +1,5 @@
 """Training throughput, configurations side by side in one process on this machine: crops per second
-of the real training loop (colorizer.train.train: data loading, forward, loss, backward, Adam), the
+of the real training loop (colorizer.training.train: data loading, forward, loss, backward, Adam), the
 step time read from the run's metrics.csv after a few warm-up steps.
 
     python scripts/train_benchmark.py --data ../shared/photos/train --data ../shared/photos/scenes
@@ -25,8 +25,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from colorizer.photo_cache import default_cache_dir, load_photo_set  # noqa: E402
-from colorizer.train import TrainConfig, autocast_dtype, native_bf16, train  # noqa: E402
+from colorizer.training.config import TrainConfig  # noqa: E402  (after the path above, as every import here)
+from colorizer.training.photo_cache import default_cache_dir, load_photo_set  # noqa: E402
+from colorizer.training.precision import autocast_dtype, native_bf16  # noqa: E402
+from colorizer.training.train import train  # noqa: E402
 
 BEFORE = dict(precision="fp32", soft_encoding="dense", workers=1, channels_last=False)
 STEPS = [  # (name, change from the row before)

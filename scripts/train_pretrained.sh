@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # How the three shipped models were trained on a 2-core CPU machine: the U-Net on the
-# ImageNet-trained EfficientNet-Lite2 (colorizer.lite_unet), one lineage (docs/models.md):
+# ImageNet-trained EfficientNet-Lite2 (colorizer.nets.lite_unet), one lineage (docs/models.md):
 #   1. s1: the encoder frozen (inference mode), a fresh decoder learns; lambda 1, soft targets, colour
 #      hints simulated on the crops, logits and loss at 1/2, crops of 160 px; 35 % of the crops from
 #      train/, 65 % from scenes/, colourful photos drawn more often (chroma bias 2); lr 1e-3 over 2000
@@ -49,7 +49,7 @@ $py -m colorizer export "$RUNS/lite2_balanced" --name balanced --title Balanced 
   --temperature "${T_BALANCED:-0.5}" --description "Moderate rebalancing (lambda 0.6): livelier than Natural, calmer than Vivid."
 $py -m colorizer export "$RUNS/lite2_vivid" --name vivid --title Vivid --checkpoint final.pt \
   --temperature "${T_VIVID:-0.4}" --description "Strong rebalancing (lambda 0.25): saturated colour, rarer hues; can overshoot."
-# decoder fine-tunes of one network: their common encoder is stored once (colorizer.shared, 19.5 MB less);
+# decoder fine-tunes of one network: their common encoder is stored once (colorizer share, 19.5 MB less);
 # the previous one goes first, its models having just been overwritten whole by the exports above
 rm -f weights/lite2_encoder.safetensors
 $py -m colorizer share natural balanced vivid --name lite2_encoder

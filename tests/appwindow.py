@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QApplication
 from app.settings import Settings
 from app.window import MainWindow
 from app.worker_thread import wait_for_ended
-from colorizer.weights import load_model, save_model
+from colorizer.training.card import save_model
+from colorizer.weights import load_model
 
 WAIT = 30_000  # ms; generous for a loaded CI machine, never reached when things work
 
@@ -71,11 +72,14 @@ def two_models(tiny_model, tmp_path_factory):
 @pytest.fixture
 def make_window(qtbot, tmp_path):
     """AppWindow(weights) with this test's settings file, log and output folder. The windows are kept
-    referenced until the test ends and then shut down, and their worker threads have ended when it returns."""
+    referenced until the test ends and then shut down, and their worker threads have ended when it returns.
+    The device is "auto", as the app's: ONNX Runtime where torch sees no CUDA GPU, the path users run; a
+    test of torch itself passes device="cpu". To compare with the library, load the model on the window's
+    own device (window.worker.device)."""
     windows = []
 
-    def make(weights, **kwargs) -> AppWindow:
-        window = AppWindow(Settings.at(tmp_path / "settings.ini"), weights_dir=weights, device="cpu",
+    def make(weights, device="auto", **kwargs) -> AppWindow:
+        window = AppWindow(Settings.at(tmp_path / "settings.ini"), weights_dir=weights, device=device,
                            log_path=tmp_path / "app.log", **kwargs)
         window.set_output_dir(tmp_path / "out")
         qtbot.addWidget(window)

@@ -25,10 +25,11 @@ def photo_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory, photo_dir):
-    """A real model of the design's U-Net (colorizer.model), trained for a few steps on generated photos and
+    """A real model of the design's U-Net (colorizer.nets.unet), trained for a few steps on generated photos and
     exported: (weights_dir, name)."""
-    from colorizer.export import export_run
-    from colorizer.train import TrainConfig, train
+    from colorizer.training.export import export_run
+    from colorizer.training.config import TrainConfig
+    from colorizer.training.train import train
     run = tmp_path_factory.mktemp("run")
     cfg = TrainConfig(data=str(photo_dir), run=str(run), steps=12, encoder="design", width=8, activation="relu",
                       crop=64, batch=4, min_side=64, max_side=128, photo_side=128, warmup=2, lr=5e-3, lam=0.5,
@@ -45,8 +46,9 @@ def tiny_lite_model(tmp_path_factory, photo_dir):
     """A real model of the shipped kind (the U-Net on ImageNet-trained EfficientNet-Lite0, taking colour
     hints, its decoder narrowed), trained for a few steps on generated photos and exported:
     (weights_dir, name). What the packaged app runs, with ONNX Runtime."""
-    from colorizer.export import export_run
-    from colorizer.train import TrainConfig, train
+    from colorizer.training.export import export_run
+    from colorizer.training.config import TrainConfig
+    from colorizer.training.train import train
     run = tmp_path_factory.mktemp("lite_run")
     cfg = TrainConfig(data=str(photo_dir), run=str(run), steps=12, encoder="lite0", hints=True,
                       decoder=[32, 24, 16, 16, 16], crop=64, batch=4, min_side=64, max_side=128, photo_side=128,
@@ -60,15 +62,15 @@ def tiny_lite_model(tmp_path_factory, photo_dir):
 
 @pytest.fixture(scope="session")
 def lite_model_path(tmp_path_factory):
-    """A model of the pretrained-encoder U-Net (colorizer.lite_unet), which takes colour hints, with random
+    """A model of the pretrained-encoder U-Net (colorizer.nets.lite_unet), which takes colour hints, with random
     weights (nothing trained, so its colours mean nothing and it does not follow hints: for tests of the
     plumbing): the path of its .safetensors. Its classes: every ab cell of 4096 random sRGB colours."""
     import numpy as np
     import torch
     from colorizer.bins import ABBins, count_cells
     from colorizer.color import rgb_to_lab
-    from colorizer.lite_unet import LiteUNet, LiteUNetConfig
-    from colorizer.weights import save_model
+    from colorizer.nets.lite_unet import LiteUNet, LiteUNetConfig
+    from colorizer.training.card import save_model
     rgb = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
     bins = ABBins.from_counts(count_cells(rgb_to_lab(rgb)[..., 1:]))
     torch.manual_seed(0)

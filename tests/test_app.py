@@ -17,7 +17,7 @@ import colorizer.pipeline as pipeline
 from app.settings import Settings
 from appwindow import WAIT, AppWindow, colorize, copy_photos, drop, pixels
 from appwindow import isolated_settings, make_window, two_models  # noqa: F401  (fixtures)
-from colorizer.model import UNet
+from colorizer.nets.unet import UNet
 
 
 # ---- the tests ----------------------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def test_settings_survive_a_new_window(qtbot, tmp_path, make_window, two_models,
     assert window.size() == size
     window.close()
 
-    again = AppWindow(Settings.at(tmp_path / "settings.ini"), weights_dir=two_models, device="cpu")
+    again = AppWindow(Settings.at(tmp_path / "settings.ini"), weights_dir=two_models, device="auto")
     qtbot.addWidget(again)
     assert again.current_model()["id"] == "warm"
     assert again.temperature() == pytest.approx(0.61)
@@ -305,7 +305,7 @@ def test_torch_is_never_called_on_the_gui_thread(qtbot, tmp_path, make_window, t
         return real_load(*args, **kwargs)
     monkeypatch.setattr(pipeline.Colorizer, "load", staticmethod(load))
 
-    window = make_window(two_models)
+    window = make_window(two_models, device="cpu")  # torch's network (UNet.forward), not ONNX Runtime's
     colorize(qtbot, window, [photo_dir / "scene10.jpg", photo_dir / "scene11.jpg"])
     with qtbot.waitSignal(window.preview_shown, timeout=WAIT):
         window.temperature_slider.setValue(80)

@@ -47,7 +47,7 @@ def test_command_line_paths_are_colorized_into_output(qtbot, tmp_path, tiny_mode
     weights, _ = tiny_model
     monkeypatch.setenv("COLORIZER_WEIGHTS", str(weights))  # as the installed app finds its models
     out = tmp_path / "cli-out"
-    window = create_window(parse_args(["--output", str(out), "--device", "cpu", str(photo_dir / "scene02.jpg")]))
+    window = create_window(parse_args(["--output", str(out), str(photo_dir / "scene02.jpg")]))
     qtbot.addWidget(window)
     try:
         assert window.output_dir == out
@@ -101,7 +101,7 @@ def test_output_folder_and_log_open_in_the_file_manager(qtbot, tmp_path, tiny_mo
     weights, _ = tiny_model
     log_file = tmp_path / "app.log"
     log_file.write_text("a log line\n")
-    window = MainWindow(Settings.at(tmp_path / "settings.ini"), weights_dir=weights, device="cpu",
+    window = MainWindow(Settings.at(tmp_path / "settings.ini"), weights_dir=weights, device="auto",
                         log_path=log_file)
     qtbot.addWidget(window)
     catcher = UrlCatcher()

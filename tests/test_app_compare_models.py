@@ -51,7 +51,7 @@ def test_every_model_side_by_side_at_its_own_temperature(qtbot, tmp_path, make_w
     for answer in answers:
         assert answer.temperature == pytest.approx(expected_t[answer.model_id])
         assert answer.max_side == side
-        pred = Colorizer.load(cards[answer.model_id]["path"], device="cpu").predict(photo)
+        pred = Colorizer.load(cards[answer.model_id]["path"], device=window.worker.device).predict(photo)
         shown = pixels(window.models_view.image(answer.model_id))
         assert np.abs(shown.astype(int) - pred.decode(answer.temperature, max_side=side)).max() <= 1
         assert f"{answer.temperature:.2f}" in window.models_view.button(answer.model_id).text()

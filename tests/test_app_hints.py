@@ -147,7 +147,7 @@ def test_a_click_places_a_hint_that_undo_and_redo_take_away_and_bring_back(qtbot
     assert window.worker.network_passes() == passes + 1  # one pass with the hint, on the preview
     hinted = rgb(window.compare.after_image())
     assert np.abs(hinted.astype(int) - automatic).max() > 0  # the network saw the hint
-    library = Colorizer.load(lite_model_path, device="cpu").predict(photos[0], [hint])
+    library = Colorizer.load(lite_model_path, device=window.worker.device).predict(photos[0], [hint])
     assert np.array_equal(hinted, library.decode(window.temperature()))  # what the command line gives
     assert panel.list.count() == 1 and window.compare.markers.hints == [(40, 90, hint.color)]
 
@@ -335,7 +335,7 @@ def test_hint_mode_is_disabled_for_a_model_without_hints_and_compare_models_says
     qtbot.waitUntil(lambda: set(answers) == {"lite", "tiny"}, timeout=WAIT)
     assert answers["lite"].hints == hints and not answers["lite"].without_hints
     lite = answers["lite"]
-    library = Colorizer.load(lite_model_path, device="cpu").predict(photos[0], list(hints))
+    library = Colorizer.load(lite_model_path, device=window.worker.device).predict(photos[0], list(hints))
     assert np.array_equal(rgb(window.models_view.image("lite")),
                           library.decode(lite.temperature, max_side=lite.max_side))  # with the photo's hints
     assert answers["tiny"].hints == () and answers["tiny"].without_hints

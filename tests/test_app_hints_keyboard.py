@@ -18,7 +18,8 @@ from appwindow import WAIT
 from appwindow import isolated_settings, make_window  # noqa: F401  (fixtures)
 from colorizer.hints import Hint
 from colorizer.pipeline import Colorizer
-from colorizer.weights import load_model, save_model
+from colorizer.training.card import save_model
+from colorizer.weights import load_model
 from test_app_hints import click_photo, hint_mode, open_photos, wait_shown, widget_pos
 from test_app_hints import lite_weights, photos  # noqa: F401  (fixtures)
 
@@ -239,7 +240,8 @@ def test_the_shown_now_swatch_follows_the_temperature_and_the_model(qtbot, make_
     hint_mode(qtbot, window)
     panel, x, y = window.hints_panel, 40, 90
     click_photo(qtbot, window, x, y)
-    lite = Colorizer.load(two_lite / "lite.safetensors", device="cpu").predict(photos[0])  # no other hint
+    # no other hint; on the window's device, as the window runs it
+    lite = Colorizer.load(two_lite / "lite.safetensors", device=window.worker.device).predict(photos[0])
     qtbot.waitUntil(lambda: now_swatch(panel) is not None, timeout=WAIT)
     assert now_swatch(panel) == lite.color_at(x, y, window.temperature())
 
@@ -256,7 +258,7 @@ def test_the_shown_now_swatch_follows_the_temperature_and_the_model(qtbot, make_
     assert now_swatch(panel) == expected and "#010203" not in panel.palette_box.colors()
 
     window.model_combo.setCurrentIndex(window.model_combo.findData("lite2"))
-    lite2 = Colorizer.load(two_lite / "lite2.safetensors", device="cpu").predict(photos[0])
+    lite2 = Colorizer.load(two_lite / "lite2.safetensors", device=window.worker.device).predict(photos[0])
     expected2 = lite2.color_at(x, y, window.temperature())
     assert expected2 != expected
     qtbot.waitUntil(lambda: now_swatch(panel) == expected2, timeout=WAIT)

@@ -69,7 +69,7 @@ def compare_with(view, full: np.ndarray):
 def test_at_100_percent_the_view_shows_the_full_resolution_pixels(qtbot, window, photo):
     view = window.compare
     assert view.is_fit() and view.zoom() < 1
-    pred = Colorizer.load(WEIGHTS / "natural.safetensors", device="cpu").predict(photo)
+    pred = Colorizer.load(WEIGHTS / "natural.safetensors", device=window.worker.device).predict(photo)
     t = window.temperature()
 
     full_resolution = lambda d: d.region[1] is None  # noqa: E731  (not the one asked for at Fit)

@@ -5,7 +5,7 @@ import pytest
 from colorizer.bins import AB_MAX, AB_MIN, CELL, GRID, N_CELLS, ABBins, cell_centres, cell_of, count_cells, \
     rebalance_weights
 from colorizer.color import rgb_to_lab
-from colorizer.data import ab_statistics
+from colorizer.training.data import ab_statistics
 from synthetic import landscape
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import torch
 
-from colorizer.train import TrainConfig, train
+from colorizer.training.config import TrainConfig
+from colorizer.training.train import train
 
 REPO = Path(__file__).resolve().parent.parent
 ARGS = dict(steps=3, encoder="design", width=8, crop=32, batch=2, warmup=1, lr=5e-3, seed=11, workers=0, threads=1)

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from colorizer.decode import annealed_mean
-from colorizer.loss import rebalanced_cross_entropy, soft_targets
+from colorizer.training.loss import rebalanced_cross_entropy, soft_targets
 
 
 @pytest.fixture

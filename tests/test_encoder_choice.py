@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from colorizer.cli import main
-from colorizer.efficientnet import PACKAGES
-from colorizer.train import config_from_args
+from colorizer.nets.efficientnet import PACKAGES
+from colorizer.training.config import config_from_args
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,11 +7,11 @@ from PIL import Image
 from colorizer import Colorizer
 from colorizer.cli import main
 from colorizer.color import rgb_to_lab
-from colorizer.evaluate import Previews, evaluate, write_figures
+from colorizer.evaluation.evaluate import Previews, evaluate, write_figures
 from colorizer.images import find_images, load_rgb
-from colorizer.metrics import (AUC_THRESHOLDS, HUE_KEYS, ab_error, auc, auc_from_histogram, cell_rebalancing_weights,
-                               colourfulness, error_histogram, hue_counts, hue_rates, psnr, psnr_capped,
-                               rebalancing_pixel_weights)
+from colorizer.evaluation.metrics import (AUC_THRESHOLDS, HUE_KEYS, ab_error, auc, auc_from_histogram,
+                                          cell_rebalancing_weights, colourfulness, error_histogram, hue_counts,
+                                          hue_rates, psnr, psnr_capped, rebalancing_pixel_weights)
 
 FIGURE_KEYS = {"psnr", "ab_error", "auc", "auc_rebalanced", "colourfulness", "colourfulness_ratio", *HUE_KEYS}
 

@@ -4,7 +4,7 @@ from PIL import Image
 
 from colorizer.bins import GRID, N_CELLS, ABBins, rebalance_weights
 from colorizer.cli import main
-from colorizer.figures import class_palette, model_bins, on_grid, panel_of, read_metrics, smooth, x_values
+from colorizer.evaluation.figures import class_palette, model_bins, on_grid, panel_of, read_metrics, smooth, x_values
 
 METRICS = """step,elapsed_s,lr,loss,crops_per_s,val_loss,val_psnr,val_ab_err,val_auc,val_auc_rebal
 1,1.0,0.001,4.5,10,,,,,

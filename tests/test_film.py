@@ -7,12 +7,13 @@ import torch
 from PIL import Image
 from skimage.color import rgb2lab
 
-from colorizer.data import RandomCrops, ab_statistics, load_photos
-from colorizer.evaluate import evaluate, gray_rgb, photo_seed
+from colorizer.training.data import RandomCrops, ab_statistics, load_photos
+from colorizer.evaluation.evaluate import evaluate, gray_rgb, photo_seed
 from colorizer.images import load_rgb
-from colorizer.metrics import psnr_capped
+from colorizer.evaluation.metrics import psnr_capped
 from colorizer.film import film_lightness, luminance_to_l, srgb_to_linear
-from colorizer.train import TrainConfig, train
+from colorizer.training.config import TrainConfig
+from colorizer.training.train import train
 from synthetic import landscape
 
 EYE = np.array([0.2126729, 0.7151522, 0.0721750], np.float32)  # sRGB's luminance weights (rgb2xyz's Y row)

@@ -47,7 +47,7 @@ def test_recoloured_hints_agree_with_the_recoloured_truth():
 
 def test_the_classes_of_recoloured_ab_are_taken_at_the_logits_resolution():
     """train passes target None after recolouring: targets_at then takes the classes of ab itself."""
-    from colorizer.loss import class_targets, targets_at
+    from colorizer.training.loss import class_targets, targets_at
 
     lookup = torch.arange(15 * 15)  # every cell its own class
     ab = torch.randn(2, 2, 8, 8) * 40

@@ -14,7 +14,7 @@ from colorizer import Colorizer, Hint, HintError, load_hints, save_hints
 from colorizer.bins import ABBins
 from colorizer.cli import main
 from colorizer.color import lab_to_rgb
-from colorizer.evaluate import photo_seed
+from colorizer.evaluation.evaluate import photo_seed
 from colorizer.hints import MAX_HINTS, hint_map, hints_from_truth
 from colorizer.output import HINTS_TEXT, IMAGE_DESCRIPTION, OutputOptions, exif_bytes, read_hints, save_outputs
 from colorizer.pipeline import Prediction
@@ -363,7 +363,7 @@ def test_evaluate_hints_gives_figures_for_each_n(lite_model_path, two_photos, tm
 
 
 def test_evaluate_hints_are_the_same_on_a_rerun(lite_model_path, two_photos):
-    from colorizer.evaluate import evaluate
+    from colorizer.evaluation.evaluate import evaluate
     lite = Colorizer.load(lite_model_path, "cpu")
     first, second = (evaluate([two_photos], [lite], [0.5], hints=[3]).to_dict()["models"][0]["results"]
                      for _ in range(2))

@@ -1,9 +1,9 @@
-"""colorizer.metrics.hue_agreement (scripts/hue_angle.py's measure): hue agreement by angle on made-up ab
+"""colorizer.evaluation.metrics.hue_agreement (scripts/hue_angle.py's measure): hue agreement by angle on made-up ab
 planes."""
 import numpy as np
 import pytest
 
-from colorizer.metrics import hue_agreement
+from colorizer.evaluation.metrics import hue_agreement
 
 
 def ab_at(hue_deg: float, chroma: float, shape=(8, 8)) -> np.ndarray:

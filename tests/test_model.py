@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from colorizer.model import ACTIVATIONS, UNet, UNetConfig
+from colorizer.nets.unet import ACTIVATIONS, UNet, UNetConfig
 
 
 @pytest.mark.parametrize("h,w", [(16, 16), (32, 48), (64, 16), (48, 80)])

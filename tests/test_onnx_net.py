@@ -11,7 +11,7 @@ import torch
 
 pytest.importorskip("onnxruntime")
 
-from colorizer.lite_unet import LiteUNet, LiteUNetConfig  # noqa: E402
+from colorizer.nets.lite_unet import LiteUNet, LiteUNetConfig  # noqa: E402
 from colorizer.onnx_net import OnnxLiteUNet  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

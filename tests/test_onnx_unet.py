@@ -1,4 +1,4 @@
-"""The design's U-Net on ONNX Runtime (colorizer.onnx_unet) against torch's (colorizer.model.UNet): the same
+"""The design's U-Net on ONNX Runtime (colorizer.onnx_unet) against torch's (colorizer.nets.unet.UNet): the same
 logits for every activation and at several sizes, with the global-context ablation, and from a trained
 model's file; its shape checks give the errors torch's loader gives; its graph passes onnx's checker."""
 import json
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from colorizer import onnx_unet
-from colorizer.model import ACTIVATIONS, UNet, UNetConfig
+from colorizer.nets.unet import ACTIVATIONS, UNet, UNetConfig
 from colorizer.onnx_unet import OnnxUNet
 from colorizer.weights import ModelError, load_model, load_onnx_model
 
@@ -57,7 +57,7 @@ def test_global_context_is_torchs_and_survives_the_file(activation, tmp_path):
     """The ablation's bottleneck branch: the same logits on ONNX Runtime, also after save_model and
     loading the card; and it changes the output (the branch is there and used)."""
     from colorizer.bins import ABBins
-    from colorizer.weights import save_model
+    from colorizer.training.card import save_model
     model = random_unet(activation, seed=7, global_context=True)
     L = np.random.default_rng(1).uniform(-1, 1, (32, 48)).astype(np.float32)
     assert_same_logits(model, onnx_twin(model), L)

@@ -9,7 +9,7 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 from colorizer.shared import SHARED_KEY, sha256_of
-from colorizer.weights import WEIGHTS_SHA256, ModelError, _read_model, list_models, load_onnx_model
+from colorizer.weights import WEIGHTS_SHA256, ModelError, list_models, load_onnx_model, read_model
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def three(tmp_path, lite_model_path):
 
 
 def states(paths):
-    return [_read_model(p)[4] for p in paths]
+    return [read_model(p).state for p in paths]
 
 
 def assert_same(before, after):
@@ -64,23 +64,23 @@ def test_share_stores_the_encoder_once_and_the_models_load_as_before(three):
 
 
 def test_a_missing_or_changed_shared_file_is_named(three):
-    from colorizer.shared import share
+    from colorizer.training.share import share
     share(three, "enc")
     shared = three[0].parent / "enc.safetensors"
     moved = shared.with_name("elsewhere.bin")
     shutil.move(shared, moved)
     with pytest.raises(ModelError,
                        match=r"a\.safetensors keeps part of its weights in enc\.safetensors, which is missing"):
-        _read_model(three[0])
+        read_model(three[0])
     held = load_file(str(moved))
     held[next(iter(held))] = held[next(iter(held))] + np.float16(1)
     save_file(held, str(shared))
     with pytest.raises(ModelError, match="is not the file a.safetensors was saved with"):
-        _read_model(three[0])
+        read_model(three[0])
 
 
 def test_share_refuses_and_changes_nothing(three, tmp_path_factory):
-    from colorizer.shared import share
+    from colorizer.training.share import share
     before = [p.read_bytes() for p in three]
     with pytest.raises(ModelError, match="two models or more"):
         share(three[:1], "enc")

@@ -9,10 +9,11 @@ from colorizer import ModelError, load_model
 from colorizer.bins import ABBins
 from colorizer.cli import main
 from colorizer.color import normalize_l
-from colorizer.model import UNet, UNetConfig
+from colorizer.nets.unet import UNet, UNetConfig
 from colorizer.shared import sha256_of
-from colorizer.soup import soup
-from colorizer.weights import WEIGHTS_SHA256, read_card, save_model
+from colorizer.training.soup import soup
+from colorizer.training.card import save_model
+from colorizer.weights import WEIGHTS_SHA256, read_card
 
 SHARED_STAGE = {"checkpoint": "runs/shared/final.pt", "steps": 10, "crops": 160, "wall_time_s": 7,
                 "sources": {"photos/scenes": {"bsds500": 5}}}

@@ -13,10 +13,15 @@ import pytest
 import torch
 from PIL import Image
 
-import colorizer.train as train_module
-from colorizer.data import RandomCrops, StepBatches, ab_statistics, load_photos
-from colorizer.export import export_run
-from colorizer.train import TrainConfig, config_from_args, git_commit, lr_at, save_atomic, set_threads, train
+import colorizer.training.provenance as provenance_module
+import colorizer.training.train as train_module
+from colorizer.training.config import TrainConfig, config_from_args, lr_at
+from colorizer.training.data import RandomCrops, StepBatches, ab_statistics, load_photos
+from colorizer.training.export import export_run
+from colorizer.training.processes import set_threads
+from colorizer.training.provenance import git_commit
+from colorizer.training.run_folder import save_atomic
+from colorizer.training.train import train
 from synthetic import landscape
 
 
@@ -343,13 +348,13 @@ def test_step_batches_start_where_the_run_stopped():
 
 def test_git_commit_outside_and_inside_a_repository(tmp_path, monkeypatch):
     here = git_commit()
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=os.path.dirname(train_module.__file__),
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=os.path.dirname(provenance_module.__file__),
                           capture_output=True, text=True).stdout.strip()
     assert here.split("-")[0] == (head or "unknown")
     # a repository without commits: `git rev-parse HEAD` prints "HEAD" and fails
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    (tmp_path / "colorizer").mkdir()
-    monkeypatch.setattr(train_module, "__file__", str(tmp_path / "colorizer" / "train.py"))
+    (tmp_path / "colorizer" / "training").mkdir(parents=True)
+    monkeypatch.setattr(provenance_module, "__file__", str(tmp_path / "colorizer" / "training" / "provenance.py"))
     assert git_commit() == "unknown"
 
 
@@ -398,7 +403,8 @@ def test_sigterm_to_the_whole_process_group_stops_cleanly(photo_dir, tmp_path):
     still stops after a step, writes its checkpoint and exits 0, without a traceback."""
     run = tmp_path / "run"
     cfg = tiny_config(photo_dir, run, steps=100000, workers=1, threads=1)
-    code = f"from colorizer.train import TrainConfig, train; train({cfg!r})"
+    code = ("from colorizer.training.config import TrainConfig; from colorizer.training.train import train; "
+            f"train({cfg!r})")
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stderr=subprocess.PIPE, text=True)
     try:
         while "steps 0 -> 100000" not in (line := proc.stderr.readline()):
@@ -429,7 +435,7 @@ def test_the_global_context_ablation_trains_exports_and_runs_on_both_backends(ph
 def test_the_context_branch_grafts_onto_a_model_trained_without_it(photo_dir, tmp_path):
     """The ablation as a fine-tune: --global-context --init on a plain model starts from what that model
     computes and then trains the branch."""
-    from colorizer.model import UNet, UNetConfig
+    from colorizer.nets.unet import UNet, UNetConfig
     train(tiny_config(photo_dir, tmp_path / "plain", steps=3))
     plain = torch.load(tmp_path / "plain" / "ckpt.pt", weights_only=True)
     net = UNet(UNetConfig(n_classes=len(plain["bins"]["cells"]), width=8, activation="relu", global_context=True))

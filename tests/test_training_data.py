@@ -10,11 +10,13 @@ from PIL import Image
 
 from colorizer.bins import ABBins, count_cells
 from colorizer.color import rgb_to_lab
-from colorizer.data import RandomCrops, ab_statistics, mixed_cell_counts, photo_chroma, sampling_weights
-from colorizer.loss import SoftEncoder, rebalanced_cross_entropy, soft_targets
-from colorizer.photo_cache import decode, load_photo_set
-from colorizer.train import TrainConfig, autocast_dtype, train
-import colorizer.train as train_module
+from colorizer.training.data import RandomCrops, ab_statistics, mixed_cell_counts, photo_chroma, sampling_weights
+from colorizer.training.loss import SoftEncoder, rebalanced_cross_entropy, soft_targets
+from colorizer.training.photo_cache import decode, load_photo_set
+from colorizer.training.config import TrainConfig
+from colorizer.training.precision import autocast_dtype
+from colorizer.training.train import train
+import colorizer.training.precision as precision_module
 from synthetic import landscape
 
 
@@ -64,11 +66,11 @@ def test_runs_started_together_decode_the_photos_once(two_folders, tmp_path):
     import subprocess
     import sys
     from colorizer.images import find_images
-    from colorizer.photo_cache import building_lock, fingerprint
+    from colorizer.training.photo_cache import building_lock, fingerprint
     colour, grey = two_folders
     cache = tmp_path / "cache"
     entry = cache / fingerprint([(str(r), find_images([r])) for r in (colour, grey)], 128)
-    load = ("import sys; from colorizer.photo_cache import load_photo_set; "
+    load = ("import sys; from colorizer.training.photo_cache import load_photo_set; "
             "p = load_photo_set(sys.argv[1:3], 128, cache=sys.argv[3]); print(len(p), int(p.pixels.sum()))")
     with building_lock(entry):  # as if another run were decoding
         proc = subprocess.Popen([sys.executable, "-c", load, str(colour), str(grey), str(cache)],
@@ -76,7 +78,7 @@ def test_runs_started_together_decode_the_photos_once(two_folders, tmp_path):
         time.sleep(3)
         assert proc.poll() is None, proc.communicate()  # waiting for the lock
         built = load_photo_set([colour, grey], 128, cache="")
-        from colorizer.photo_cache import save
+        from colorizer.training.photo_cache import save
         save(built, entry)
         saved = entry.with_name(entry.name + ".u8").stat().st_ino
     out, err = proc.communicate(timeout=60)
@@ -152,9 +154,9 @@ def test_soft_encoder_matches_the_dense_reference():
 
 def test_auto_precision_takes_bf16_only_where_it_is_native(monkeypatch):
     cpu = torch.device("cpu")
-    monkeypatch.setattr(train_module, "native_bf16", lambda device: True)
+    monkeypatch.setattr(precision_module, "native_bf16", lambda device: True)
     assert autocast_dtype("auto", cpu) is torch.bfloat16 and autocast_dtype("fp32", cpu) is None
-    monkeypatch.setattr(train_module, "native_bf16", lambda device: False)
+    monkeypatch.setattr(precision_module, "native_bf16", lambda device: False)
     assert autocast_dtype("auto", cpu) is None and autocast_dtype("bf16", cpu) is torch.bfloat16
     with pytest.raises(SystemExit, match="precision"):
         autocast_dtype("fp16", cpu)
@@ -182,7 +184,7 @@ def test_training_on_two_folders_learns_in_either_precision(two_folders, tmp_pat
 
 
 def test_the_model_card_names_every_source_with_its_photos(tmp_path):
-    from colorizer.export import export_run
+    from colorizer.training.export import export_run
     from colorizer.weights import read_card
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir(), b.mkdir()

@@ -13,11 +13,12 @@ from colorizer import Colorizer, ModelError, list_models, load_model
 from colorizer.bins import ABBins
 from colorizer.color import normalize_l
 from colorizer.decode import annealed_mean
-from colorizer.export import export_run
-from colorizer.model import UNet, UNetConfig
+from colorizer.training.export import export_run
+from colorizer.nets.unet import UNet, UNetConfig
 from colorizer.shared import sha256_of
-from colorizer.train import TrainConfig, train
-from colorizer.weights import WEIGHTS_SHA256, _read_model
+from colorizer.training.config import TrainConfig
+from colorizer.training.train import train
+from colorizer.weights import WEIGHTS_SHA256, read_model
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -219,7 +220,7 @@ def test_the_shipped_cards_record_their_weights_files_sha256():
     assert [c["id"] for c in cards] == ["balanced", "natural", "vivid"]
     for card in cards:
         assert card[WEIGHTS_SHA256] == sha256_of(card["path"])
-        _read_model(card["path"])  # and so they load
+        read_model(card["path"])  # and so they load
 
 
 def test_a_card_that_names_no_known_temperature_or_network_is_named(model_copy):

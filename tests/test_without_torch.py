@@ -1,7 +1,8 @@
 """The path users run without torch (the packaged app, the light install): ONNX Runtime colours as torch
 does, for a tiny model of the shipped kind and one of the design's; decoding gives torch's numbers;
-importing the library and the app imports nothing build.spec leaves out; and where torch cannot be
-imported, the pipeline still colorizes with hints and the window runs on ONNX Runtime.
+importing the inference core, the command line and the app imports nothing build.spec leaves out (torch
+above all), nor does `colorizer colorize --device onnx`; and where torch cannot be imported, the pipeline
+still colorizes with hints and the window runs on ONNX Runtime.
 (app.selftest without torch: tests/test_selftest.py.)"""
 import gc
 import os
@@ -71,24 +72,83 @@ def test_tiny_temperature_is_the_mode():
 
 
 # --- no torch ----------------------------------------------------------------------------------------
-def test_importing_the_library_and_the_app_does_not_import_torch():
-    """Nor anything else the bundle leaves out without torch (build.spec's TORCH_EXCLUDES)."""
+def torch_excludes() -> list:
+    """What the bundle leaves out without torch: build.spec's TORCH_EXCLUDES."""
     import ast
     spec = ast.parse((ROOT / "build.spec").read_text())
-    torch_excludes = next(ast.literal_eval(node.value) for node in spec.body if isinstance(node, ast.Assign)
-                          and any(getattr(t, "id", None) == "TORCH_EXCLUDES" for t in node.targets))
-    assert "torch" in torch_excludes
+    excludes = next(ast.literal_eval(node.value) for node in spec.body if isinstance(node, ast.Assign)
+                    and any(getattr(t, "id", None) == "TORCH_EXCLUDES" for t in node.targets))
+    assert "torch" in excludes
+    return excludes
+
+
+def not_needed(imported: list) -> list:
+    excludes = torch_excludes()
+    return sorted({m for m in imported for x in excludes if m == x or m.startswith(x + ".")})
+
+
+def test_importing_the_inference_core_and_the_app_does_not_import_torch():
+    """Every module of the inference core (colorizer/'s own, not its sub-packages nets/, training/ and
+    evaluation/, which are torch's side), the command line and every module of the app: none imports torch,
+    nor anything else the bundle leaves out."""
+    core = sorted(f"colorizer.{p.stem}" for p in (ROOT / "colorizer").glob("*.py") if p.stem != "__main__")
+    window = sorted(f"app.{p.stem}" for p in (ROOT / "app").glob("*.py") if p.stem != "__main__")
+    assert "colorizer.cli" in core and "colorizer.weights" in core and "app.window" in window
     done = run_python(
-        "import sys\n"
-        "import colorizer, colorizer.pipeline, colorizer.weights, colorizer.decode, colorizer.devices\n"
-        "import colorizer.onnx_net, colorizer.onnx_unet\n"
-        "import app.main, app.window, app.worker, app.selftest\n"
+        "import importlib, sys\n"
+        f"for name in {core + window!r}:\n"
+        "    importlib.import_module(name)\n"
         "print('\\n'.join(sys.modules))\n")
     assert done.returncode == 0, done.stderr
     imported = done.stdout.split()
     assert "colorizer.pipeline" in imported and "colorizer.onnx_unet" in imported
-    clashes = sorted({m for m in imported for x in torch_excludes if m == x or m.startswith(x + ".")})
-    assert not clashes, f"imported without need: {clashes}"
+    assert not any(m.startswith(("colorizer.nets", "colorizer.training", "colorizer.evaluation")) for m in imported)
+    assert not not_needed(imported), f"imported without need: {not_needed(imported)}"
+
+
+def test_colorize_on_the_command_line_with_onnx_runtime_does_not_import_torch(tiny_lite_model, photo_dir,
+                                                                             tmp_path):
+    """`colorizer colorize --device onnx` runs to the end (a model loaded, a photo colorized and saved)
+    without importing torch, as in an install without it."""
+    weights, name = tiny_lite_model
+    model = weights / f"{name}.safetensors"
+    done = run_python(
+        "import sys\n"
+        "from colorizer.cli import main\n"
+        "try:\n"
+        f"    main(['colorize', {str(photo_dir / 'scene03.jpg')!r}, '--model', {str(model)!r}, "
+        f"'--device', 'onnx', '--out', {str(tmp_path / 'out')!r}])\n"
+        "except SystemExit as e:\n"
+        "    assert not e.code, e.code\n"
+        "print('\\n'.join(sys.modules))\n")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "scene03_color.png").exists()
+    imported = done.stdout.split()
+    assert "colorizer.onnx_net" in imported and not not_needed(imported), not_needed(imported)
+
+
+def test_soup_and_share_run_without_torch(tiny_lite_model, tmp_path):
+    """Averaging and sharing models is numpy's work: `colorizer soup` and `colorizer share` run where torch
+    cannot be imported, and their models load."""
+    import shutil
+    weights, name = tiny_lite_model
+    for suffix in (".safetensors", ".json"):
+        shutil.copy(weights / f"{name}{suffix}", tmp_path / f"a{suffix}")
+    done = run_python(
+        "import sys\n"
+        "sys.modules['torch'] = None\n"
+        "from colorizer.cli import main\n"
+        "from colorizer.weights import load_onnx_model\n"
+        f"folder = {str(tmp_path)!r}\n"
+        "for argv in (['soup', f'{folder}/a.safetensors', f'{folder}/a.safetensors', '--alpha', '0.5', '--name', 'b',\n"
+        "              '--weights-dir', folder], ['share', f'{folder}/a.safetensors', f'{folder}/b.safetensors',\n"
+        "              '--name', 'common']):\n"
+        "    main(argv)\n"
+        "for m in ('a', 'b'):\n"
+        "    load_onnx_model(f'{folder}/{m}.safetensors')\n"
+        "print('averaged and shared')\n")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "averaged and shared" in done.stdout and (tmp_path / "common.safetensors").exists()
 
 
 def test_without_torch_both_kinds_of_model_colorize_on_onnx_runtime(tiny_lite_model, tiny_model):

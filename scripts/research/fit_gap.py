@@ -14,9 +14,9 @@ import random
 
 import torch
 
-from colorizer.data import load_photos, validation_set
-from colorizer.loss import rebalanced_cross_entropy
-from colorizer.train import TrainConfig
+from colorizer.training.config import TrainConfig
+from colorizer.training.data import load_photos, validation_set
+from colorizer.training.loss import rebalanced_cross_entropy
 from colorizer.weights import load_model
 
 

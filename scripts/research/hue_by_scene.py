@@ -14,7 +14,7 @@ import numpy as np
 from colorizer import Colorizer
 from colorizer.color import rgb_to_lab
 from colorizer.images import find_images, load_rgb
-from colorizer.metrics import HUE_MIN_SHARE, HUE_OUTPUT, HUE_TRUTH, hue_counts, hue_rates, photos_with_hue
+from colorizer.evaluation.metrics import HUE_MIN_SHARE, HUE_OUTPUT, HUE_TRUTH, hue_counts, hue_rates, photos_with_hue
 
 SPLIT_MIN_SHARE = 0.005  # a photo counts for one kind of green where at least 0.5 % of its pixels have it
 

@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a check
 import numpy as np  # noqa: E402
 
 from colorizer.bins import cell_centres  # noqa: E402
-from colorizer.evaluate import Series, Truth, score_baseline, score_decode  # noqa: E402
+from colorizer.evaluation.evaluate import Series, Truth, score_baseline, score_decode  # noqa: E402
 from colorizer.images import ImageError, find_images, load_rgb  # noqa: E402
-from colorizer.metrics import auc_from_histogram  # noqa: E402
+from colorizer.evaluation.metrics import auc_from_histogram  # noqa: E402
 from colorizer.pipeline import Colorizer  # noqa: E402
 
 

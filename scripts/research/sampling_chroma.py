@@ -11,7 +11,7 @@ import argparse
 import numpy as np
 
 from colorizer.bins import cell_centres
-from colorizer.data import load_photos, mixed_cell_counts, sampling_weights
+from colorizer.training.data import load_photos, mixed_cell_counts, sampling_weights
 
 # (folder shares or None for one share per photo, chroma bias); shares are for two training folders
 SETTINGS = [(None, 0.0), ([0.25, 0.75], 0.0), ([0.25, 0.75], 1.0), ([0.25, 0.75], 2.0), ([0.5, 0.5], 1.0),

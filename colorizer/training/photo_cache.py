@@ -20,9 +20,9 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from .bins import N_CELLS, count_cells
-from .color import rgb_to_lab
-from .images import ImageError, find_images, load_rgb
+from ..bins import N_CELLS, count_cells
+from ..color import rgb_to_lab
+from ..images import ImageError, find_images, load_rgb
 
 VERSION = 1  # bump when what an entry holds changes
 

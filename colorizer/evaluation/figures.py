@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .bins import AB_MAX, AB_MIN, GRID, N_CELLS, ABBins, rebalance_weights
-from .color import lab_to_rgb
-from .weights import read_card, resolve
+from ..bins import AB_MAX, AB_MIN, GRID, N_CELLS, ABBins, rebalance_weights
+from ..color import lab_to_rgb
+from ..weights import read_card, resolve
 
 LAMBDAS = (0.0, 0.5, 0.8, 1.0)
 AB_EXTENT = (AB_MIN, AB_MAX, AB_MIN, AB_MAX)  # imshow extent: x = b, y = a, in Lab units

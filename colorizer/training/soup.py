@@ -20,12 +20,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import save_file
 
-from .export import git_blob_id, training_sources
-from .shared import sha256_of
-from .temperature import check_temperature
-from .weights import LITE_UNET, WEIGHTS_SHA256, ModelError, _read_model, card_temperature
+from ..temperature import check_temperature
+from ..weights import LITE_UNET, UNET, ModelError, StoredModel, architecture_type, card_temperature, read_model
+from .card import ModelCard, training_record, write_model
+from .provenance import git_blob_id
 
 OPTIONAL_PREFIXES = ("context.",)  # tensors of a branch that a model may lack (see above)
 
@@ -64,63 +63,53 @@ def soup(first, second, alpha: float, name: str, weights_dir="weights", title=No
     Raises ModelError naming the model and the reason when they cannot be averaged."""
     if not 0.0 <= alpha <= 1.0:
         raise ModelError(f"--alpha {alpha}: the second model's share must be within 0..1")
-    (path_a, card_a, arch_a, _, state_a), (path_b, card_b, arch_b, _, state_b) = \
-        _read_model(first), _read_model(second)
-    kind_a, kind_b = (c["architecture"].get("type") for c in (card_a, card_b))
+    a, b = read_model(first), read_model(second)
+    architecture = common_architecture(a, b)
+    try:
+        state = average_states(a.state, b.state, alpha)
+    except ValueError as e:
+        raise ModelError(f"{a.path} and {b.path} cannot be averaged: {e}")
+    train_a, train_b = a.card.get("training", {}), b.card.get("training", {})
+    stages = combined_stages(train_a.get("stages", []), train_b.get("stages", []))
+    ingredients = [{"model": str(m.path), "git_blob": git_blob_id(m.path), "weight": w, "name": m.card.get("name"),
+                    "total_crops": m.card.get("training", {}).get("total_crops")}
+                   for m, w in ((a, 1.0 - alpha), (b, alpha))]
+    card = ModelCard(
+        name=title or name,
+        description=description or a.card.get("description", ""),
+        lam=a.card.get("lambda"),
+        default_temperature=card_temperature(a.card) if temperature is None else check_temperature(temperature),
+        training={"soup": {"alpha": alpha, "ingredients": ingredients},
+                  "data": sorted(set(train_a.get("data", [])) | set(train_b.get("data", []))),
+                  "crop": train_a.get("crop"), "batch": train_a.get("batch"), **training_record(stages)},
+        encoder_weights=a.card.get("encoder_weights"))
+    return write_model(state, card, architecture, a.card["bins"], weights_dir, name)
+
+
+def common_architecture(a: StoredModel, b: StoredModel) -> dict:
+    """The card architecture of the soup of a and b; ModelError where they are not one network with one
+    set of classes and one lambda."""
+    kind_a, kind_b = (architecture_type(m.card) for m in (a, b))  # a card without a type is the design's U-Net
     if kind_a != kind_b:
-        raise ModelError(f"{path_a} and {path_b} are different networks: {kind_a} against {kind_b}")
+        raise ModelError(f"{a.path} and {b.path} are different networks: {kind_a} against {kind_b}")
     if kind_a == LITE_UNET:  # the U-Net on a pretrained encoder: one layout, every tensor in both
-        if arch_a != arch_b:
-            raise ModelError(f"{path_a} and {path_b} differ in their architecture settings")
-        architecture = card_a["architecture"]
+        if a.architecture != b.architecture:
+            raise ModelError(f"{a.path} and {b.path} differ in their architecture settings")
+        architecture = a.card["architecture"]
     else:
+        arch_a, arch_b = a.architecture, b.architecture
         for key in ("n_classes", "width", "activation"):
             if arch_a[key] != arch_b[key]:
-                raise ModelError(f"{path_a} and {path_b} differ in {key}: {arch_a[key]} against {arch_b[key]}")
+                raise ModelError(f"{a.path} and {b.path} differ in {key}: {arch_a[key]} against {arch_b[key]}")
         context = arch_a["global_context"] or arch_b["global_context"]
         if arch_a["global_context"] != arch_b["global_context"] and arch_a["activation"] != "relu":
-            raise ModelError(f"only one of {path_a} and {path_b} has the context branch, and with "
+            raise ModelError(f"only one of {a.path} and {b.path} has the context branch, and with "
                              f"{arch_a['activation']} a zero branch is not switched off")
-        architecture = {"type": "unet4", **{k: arch_a[k] for k in ("n_classes", "width", "activation")},
+        architecture = {"type": UNET, **{k: arch_a[k] for k in ("n_classes", "width", "activation")},
                         **({"global_context": True} if context else {})}
-    if card_a["bins"]["cells"] != card_b["bins"]["cells"]:
-        raise ModelError(f"{path_a} and {path_b} predict different ab classes")
-    if card_a.get("lambda") != card_b.get("lambda"):  # a soup across rebalancing would be neither model
-        raise ModelError(f"{path_a} and {path_b} were trained at lambda {card_a.get('lambda')} and "
-                         f"{card_b.get('lambda')}")
-    try:
-        state = average_states(state_a, state_b, alpha)
-    except ValueError as e:
-        raise ModelError(f"{path_a} and {path_b} cannot be averaged: {e}")
-
-    train_a, train_b = card_a.get("training", {}), card_b.get("training", {})
-    stages = combined_stages(train_a.get("stages", []), train_b.get("stages", []))
-    ingredients = [{"model": str(p), "git_blob": git_blob_id(p), "weight": w, "name": c.get("name"),
-                    "total_crops": c.get("training", {}).get("total_crops")}
-                   for p, c, w in ((path_a, card_a, 1.0 - alpha), (path_b, card_b, alpha))]
-    card = {
-        "name": title or name,
-        "description": description or card_a.get("description", ""),
-        "lambda": card_a.get("lambda"),
-        "default_temperature": card_temperature(card_a) if temperature is None else check_temperature(temperature),
-        "training": {
-            "soup": {"alpha": alpha, "ingredients": ingredients},
-            "data": sorted(set(train_a.get("data", [])) | set(train_b.get("data", []))),
-            "crop": train_a.get("crop"), "batch": train_a.get("batch"),
-            "stages": stages,
-            "total_steps": sum(st.get("steps", 0) for st in stages),
-            "total_crops": sum(st.get("crops", 0) for st in stages),
-            **training_sources(stages),
-            "total_wall_time_s": sum(st.get("wall_time_s", 0) for st in stages),
-        },
-        **({"encoder_weights": card_a["encoder_weights"]} if "encoder_weights" in card_a else {}),
-        "id": name,
-        "architecture": architecture,
-        "bins": card_a["bins"],
-    }
-    out = Path(weights_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.astype(np.float16) for k, v in state.items()}, str(out / f"{name}.safetensors"))
-    card[WEIGHTS_SHA256] = sha256_of(out / f"{name}.safetensors")
-    (out / f"{name}.json").write_text(json.dumps(card, indent=1))
-    return out / f"{name}.safetensors"
+    if a.card["bins"]["cells"] != b.card["bins"]["cells"]:
+        raise ModelError(f"{a.path} and {b.path} predict different ab classes")
+    if a.card.get("lambda") != b.card.get("lambda"):  # a soup across rebalancing would be neither model
+        raise ModelError(f"{a.path} and {b.path} were trained at lambda {a.card.get('lambda')} and "
+                         f"{b.card.get('lambda')}")
+    return architecture

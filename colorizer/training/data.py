@@ -3,7 +3,7 @@ optionally rotated by a few degrees and with the lightness re-toned (augmentatio
 pixel's true colour), drawn uniformly over photos or with per-photo weights (per-folder shares,
 colourful photos more often).
 
-Photos are decoded once, at a bounded size (colorizer.photo_cache). Sample number i of rank r is drawn
+Photos are decoded once, at a bounded size (colorizer.training.photo_cache). Sample number i of rank r is drawn
 from a generator seeded by (seed, r, i), so a resumed run sees exactly the crops it would have seen,
 every rank sees different ones, and DataLoader workers need no shared random state.
 """
@@ -14,9 +14,9 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset, Sampler
 
-from .bins import ABBins, CELL, N_CELLS, cell_centres, count_cells
-from .color import normalize_l, rgb_to_lab
-from .film import film_lightness
+from ..bins import ABBins, CELL, N_CELLS, cell_centres, count_cells
+from ..color import normalize_l, rgb_to_lab
+from ..film import film_lightness
 from .photo_cache import PhotoSet, load_photo_set
 
 
@@ -166,7 +166,7 @@ class StepBatches(Sampler):
 
 def validation_set(photos, bins: ABBins, side: int = 256, multiple: int = 16):
     """Whole val photos at the inference size (longer side `side`, sides multiples of `multiple`)."""
-    from .pipeline import network_side, network_size
+    from ..pipeline import network_side, network_size
     items = []
     for rgb in photos:
         h, w = network_size(*rgb.shape[:2], network_side(*rgb.shape[:2], side, multiple), multiple)

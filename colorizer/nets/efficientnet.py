@@ -1,4 +1,4 @@
-"""EfficientNet-Lite, the ImageNet-trained encoder under the pretrained U-Net (colorizer.lite_unet).
+"""EfficientNet-Lite, the ImageNet-trained encoder under the pretrained U-Net (colorizer.nets.lite_unet).
 
 Written here from the architecture's published facts: EfficientNet-B0's inverted-residual blocks
 without squeeze-and-excitation, ReLU6, TensorFlow's "SAME" padding (a stride-2 convolution pads its

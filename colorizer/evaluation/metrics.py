@@ -2,7 +2,7 @@
 import numpy as np
 from skimage.metrics import peak_signal_noise_ratio
 
-from .bins import N_CELLS, cell_of, count_cells
+from ..bins import N_CELLS, cell_of, count_cells
 
 AUC_THRESHOLDS = np.arange(0, 151)  # Lab units, as in Zhang et al. (2016)
 

@@ -47,7 +47,7 @@ class SoftEncoder:
 
 def class_targets(ab: torch.Tensor, lookup: torch.Tensor) -> torch.Tensor:
     """ab (N, 2, H, W) -> class index (N, H, W): ABBins.encode in torch (lookup: bins.lookup as a tensor)."""
-    from .bins import AB_MIN, CELL, GRID
+    from ..bins import AB_MIN, CELL, GRID
     idx = ((ab - AB_MIN) / CELL).floor().long().clamp_(0, GRID - 1)
     return lookup[idx[:, 0] * GRID + idx[:, 1]]
 

@@ -1,6 +1,6 @@
 """The U-Net on an ImageNet-trained encoder: L (and optional colour hints) in, ab-class logits out.
 
-Encoder: EfficientNet-Lite (colorizer.efficientnet), fed the photo's lightness as the gray sRGB image of
+Encoder: EfficientNet-Lite (colorizer.nets.efficientnet), fed the photo's lightness as the gray sRGB image of
 that L in three equal channels, as ImageNet photos were fed to it. Its features at 1/2, 1/4, 1/8, 1/16
 and 1/32 are the skips. Decoder, as the design's: at 1/32 a 1x1 convolution of the deepest features
 plus the pooled scene context (Iizuka et al. 2016), then at each finer level bilinear upsampling,
@@ -24,7 +24,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .efficientnet import LITE0_BLOCKS, STEM, EfficientNetLite, SameConv
-from .hints import HINT_CHANNELS
+from ..hints import HINT_CHANNELS
 
 
 @dataclass

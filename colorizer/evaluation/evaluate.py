@@ -41,14 +41,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .bins import N_CELLS
-from .color import l_to_gray, lab_to_rgb, rgb_to_lab
-from .film import film_lightness
-from .hints import HintError, hints_from_truth
-from .images import ImageError, find_images, load_rgb
+from ..bins import N_CELLS
+from ..color import l_to_gray, lab_to_rgb, rgb_to_lab
+from ..film import film_lightness
+from ..hints import HintError, hints_from_truth
+from ..images import ImageError, find_images, load_rgb
+from ..pipeline import Colorizer
 from .metrics import (N_ERROR_BINS, auc_from_histogram, cell_rebalancing_weights, colourfulness,
                       colourfulness_ratio, error_histogram, hue_counts, hue_rates, psnr_capped)
-from .pipeline import Colorizer
 
 BASELINE = "gray"  # the label of the ab = 0 baseline
 SWEEP_TEMPERATURES = (0.0, 0.1, 0.2, 0.38, 0.5, 0.75, 1.0)
