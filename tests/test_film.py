@@ -101,3 +101,16 @@ def test_a_sepia_scan_is_colorized_from_its_lightness_alone(lite_model_path):
     assert np.abs(a.L - b.L).max() < 1.0  # its tint is not an input: only 8-bit rounding differs
     assert np.abs(a.ab(0.5) - b.ab(0.5)).mean() < 1.0
     assert np.abs(rgb_to_lab(model.colorize(sepia, 0.5))[..., 1:] - a.ab(0.5)).mean() < 3.0
+
+
+def test_a_card_names_the_broad_data_sets_with_their_terms():
+    from colorizer.training.provenance import training_sources
+    stages = [{"sources": {"photos/scenes": {"bsds500": 500}},
+               "checkpoint": "a"},
+              {"sources": {"photos/broad": {"tf-flower-photos": 2669, "imagenet-sample": 795, "people-web": 800}},
+               "checkpoint": "b"}]
+    named = training_sources(stages)
+    assert named["photos_per_source"] == {"tf-flower-photos": 2669, "people-web": 800, "imagenet-sample": 795,
+                                          "bsds500": 500}
+    assert set(named["research_use_only"]) == {"bsds500", "imagenet-sample", "people-web"}
+    assert "CC-BY 2.0" in named["licensed_datasets"]["tf-flower-photos"]
