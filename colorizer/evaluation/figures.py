@@ -211,7 +211,7 @@ def write_training_curves(runs, out_dir, smooth_frac: float = 0.02, x: str = "st
     lines = []  # (label, metrics, x, folder): a run that logged its val folders apart draws one line per folder
     for label, d, to_x in data:
         folders = sorted({panel_of(c)[1] for c in d if panel_of(c)[1]})
-        lines += [(label, d, to_x, None if folders else "")] + [(label, d, to_x, f) for f in folders]
+        lines += [(label, d, to_x, "" if folders else None)] + [(label, d, to_x, f) for f in folders]
     colours = [f"C{i % 10}" for i in range(len(lines))]
     for ax, col in zip(axes, panels):
         for (label, d, to_x, folder), colour in zip(lines, colours):
