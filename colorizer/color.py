@@ -131,7 +131,7 @@ def gray_to_l(gray: np.ndarray) -> np.ndarray:
     return _GRAY_L[np.asarray(gray, dtype=np.uint8)]
 
 
-def _luminance_to_l(y: np.ndarray) -> np.ndarray:
+def luminance_to_l(y: np.ndarray) -> np.ndarray:
     """Relative luminance (float32, overwritten) -> L: xyz2lab's formula."""
     small = y <= 0.008856
     linear = y[small] * np.float32(7.787) + np.float32(16.0 / 116.0)
@@ -152,7 +152,7 @@ def rgb_to_l(rgb: np.ndarray) -> np.ndarray:
         y = _Y_OF_LEVEL[0][pixels[..., 0]]
         y += _Y_OF_LEVEL[1][pixels[..., 1]]
         y += _Y_OF_LEVEL[2][pixels[..., 2]]
-        out[top:bottom] = _luminance_to_l(y)
+        out[top:bottom] = luminance_to_l(y)
     for_each_band(band, h, w)
     return out
 

@@ -14,24 +14,11 @@ import io
 import numpy as np
 from PIL import Image
 
-from .color import gray_to_l, l_to_gray
+from .color import gray_to_l, l_to_gray, luminance_to_l, srgb_to_linear
 
 # relative sensitivity to linear R, G, B; the draw mixes the two ends
 ORTHOCHROMATIC = np.array([0.04, 0.46, 0.50])
 PANCHROMATIC = np.array([0.30, 0.56, 0.14])  # a little redder and bluer than the eye's luminance
-
-
-def srgb_to_linear(rgb: np.ndarray) -> np.ndarray:
-    """uint8 sRGB -> linear light in [0, 1] (float32)."""
-    c = np.asarray(rgb, dtype=np.float32) / 255.0
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
-
-
-def luminance_to_l(y: np.ndarray) -> np.ndarray:
-    """Relative luminance in [0, 1] -> CIE L* in [0, 100] (the Lab formula, white Y = 1)."""
-    y = np.clip(y, 0.0, 1.0)
-    f = np.where(y > (6 / 29) ** 3, np.cbrt(y), y / (3 * (6 / 29) ** 2) + 4 / 29)
-    return (116.0 * f - 16.0).astype(np.float32)
 
 
 def film_lightness(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -43,7 +30,7 @@ def film_lightness(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     t = rng.uniform()
     weights = (1 - t) * ORTHOCHROMATIC + t * PANCHROMATIC
     weights = weights * np.exp(rng.normal(0.0, 0.15, 3))  # no two films (or filters) alike
-    y = srgb_to_linear(rgb) @ (weights / weights.sum()).astype(np.float32)
+    y = (srgb_to_linear(rgb / 255.0) @ (weights / weights.sum())).astype(np.float32)
     x = luminance_to_l(y) / 100.0
     # tone: a print's curve and contrast, blacks lifted and whites dulled by fading
     x = x ** np.exp(rng.uniform(-0.35, 0.35))

@@ -15,8 +15,7 @@ import numpy as np
 
 from colorizer import Colorizer
 from colorizer.color import rgb_to_lab
-from colorizer.evaluation.evaluate import GRAYS, gray_rgb, photo_seed
-from colorizer.film import film_lightness
+from colorizer.evaluation.evaluate import GRAYS, film_gray, gray_rgb
 from colorizer.images import find_images, load_rgb
 from colorizer.evaluation.metrics import hue_agreement
 
@@ -33,8 +32,7 @@ def main():
         scores = []
         for path in paths:
             rgb = load_rgb(path)
-            given = rgb if args.gray == "lstar" else \
-                gray_rgb(film_lightness(rgb, np.random.default_rng(photo_seed(path))))
+            given = rgb if args.gray == "lstar" else gray_rgb(film_gray(rgb, path))
             s = hue_agreement(model.predict(given).ab(model.default_temperature), rgb_to_lab(rgb)[..., 1:])
             if s is not None:
                 scores.append(s)

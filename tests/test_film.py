@@ -11,7 +11,8 @@ from colorizer.training.data import RandomCrops, ab_statistics, load_photos
 from colorizer.evaluation.evaluate import evaluate, gray_rgb, photo_seed
 from colorizer.images import load_rgb
 from colorizer.evaluation.metrics import psnr_capped
-from colorizer.film import film_lightness, luminance_to_l, srgb_to_linear
+from colorizer.color import luminance_to_l, srgb_to_linear
+from colorizer.film import film_lightness
 from colorizer.training.config import TrainConfig
 from colorizer.training.train import train
 from synthetic import landscape
@@ -21,7 +22,8 @@ EYE = np.array([0.2126729, 0.7151522, 0.0721750], np.float32)  # sRGB's luminanc
 
 def test_lightness_of_the_eyes_weights_is_scikit_images_l():
     rgb = np.random.default_rng(0).integers(0, 256, (40, 50, 3)).astype(np.uint8)
-    np.testing.assert_allclose(luminance_to_l(srgb_to_linear(rgb) @ EYE), rgb2lab(rgb)[..., 0], atol=0.01)
+    y = (srgb_to_linear(rgb / 255.0) @ EYE).astype(np.float32)
+    np.testing.assert_allclose(luminance_to_l(y), rgb2lab(rgb)[..., 0], atol=0.01)
 
 
 def test_film_sees_blue_brighter_and_is_repeatable_by_seed():

@@ -134,6 +134,11 @@ def photo_seed(path) -> int:
     return zlib.crc32(Path(path).name.encode("utf-8"))
 
 
+def film_gray(rgb: np.ndarray, path) -> np.ndarray:
+    """The film-like lightness evaluation gives a photo (colorizer.film), one draw seeded by its file name."""
+    return film_lightness(rgb, np.random.default_rng(photo_seed(path)))
+
+
 # --- The set -------------------------------------------------------------------------------------------
 
 @dataclass
@@ -310,7 +315,7 @@ def evaluate(paths, models, temperatures=None, size: int = 256, device="auto", p
     for path in progress(files) if progress else files:
         try:
             truth = Truth.from_rgb(load_rgb(path))
-            L_in = film_lightness(truth.rgb, np.random.default_rng(photo_seed(path))) if gray == "film" else None
+            L_in = film_gray(truth.rgb, path) if gray == "film" else None
             image = truth.rgb if L_in is None else gray_rgb(L_in)
             baseline, scores = score_baseline(truth, L_in), {}
             for run in runs:
