@@ -207,7 +207,7 @@ def cmd_figures(a):
     except ModelError as e:
         sys.exit(f"colorizer: {e}")
     if a.runs:
-        paths.append(write_training_curves(a.runs, a.out, x=a.x, name=a.name))
+        paths.append(write_training_curves(a.runs, a.out, x=a.x, name=a.name, crops_before=a.crops_before))
     for path in paths:
         print(f"wrote {path}")
 
@@ -260,6 +260,9 @@ def train_arguments(sub) -> None:
     t.add_argument("--hint-stem", dest="hint_stem", action="store_true", default=None,
                    help="lite encoders: the hint map enters the encoder's stem too, so that a frozen encoder's "
                         "features can follow hints (starts at zero; learns with the decoder)")
+    t.add_argument("--no-scene-context", dest="scene_context", action="store_false", default=None,
+                   help="lite encoders: leave out the pooled scene context at 1/32 (an --init model's "
+                        "context weights are dropped)")
     t.add_argument("--activation", choices=["sigmoid", "relu", "leaky_relu", "silu"])
     t.add_argument("--global-context", action="store_true", default=None,
                    help="ablation: pooled bottleneck features added back at every pixel (Iizuka et al. 2016)")
@@ -389,6 +392,9 @@ def figures_arguments(sub) -> None:
     f.add_argument("--x", choices=("step", "crops", "minutes"), default="step",
                    help="the curves' x axis: optimiser steps, crops seen (to compare batch sizes) or minutes "
                    "of training (to compare costs per step)")
+    f.add_argument("--crops-before", dest="crops_before", type=int, default=0, metavar="N",
+                   help="with --x crops: the crops the run's recipe saw before its folder's first step (a run "
+                   "restarted from an exported candidate), added to its x")
     f.add_argument("--name", default="training_curves.png", help="file name of the curves figure")
     f.set_defaults(func=cmd_figures)
 

@@ -211,9 +211,10 @@ class _Builder:
             return g.op("Concat", *xs, axis=1)
 
         x = self.unit(cat(feats[4], *self.pool_hints(ab_masked, mask, 32)), "bottom")
-        w, b = s["context.0.weight"], s["context.0.bias"]  # nn.Linear as a 1x1 conv of the mean
-        context = g.op("Relu", self.conv(g.op("ReduceMean", x, axes=[2, 3], keepdims=1), w[:, :, None, None], b))
-        x = g.op("Add", x, context)
+        if "context.0.weight" in s:  # LiteUNetConfig.scene_context
+            w, b = s["context.0.weight"], s["context.0.bias"]  # nn.Linear as a 1x1 conv of the mean
+            context = g.op("Relu", self.conv(g.op("ReduceMean", x, axes=[2, 3], keepdims=1), w[:, :, None, None], b))
+            x = g.op("Add", x, context)
         scales = g.const(np.array([1, 1, 2, 2], np.float32))
         units = [f"up.{i}" for i in range(4)] + (["full"] if logit_stride == 1 else [])
         for i, prefix in enumerate(units):
@@ -237,7 +238,7 @@ class OnnxLiteUNet:
 
     def __init__(self, state: dict, *, blocks, n_classes: int = DEFAULT_CONFIG["n_classes"], encoder: str = "lite0",
                  decoder=None, logit_stride: int = DEFAULT_CONFIG["logit_stride"], decoder_depth: int = 1,
-                 hint_stem: bool = False, threads: int = None):
+                 hint_stem: bool = False, scene_context: bool = True, threads: int = None):
         """state: LiteUNet.state_dict() as numpy arrays (float16 or float32, no num_batches_tracked);
         the rest: LiteUNetConfig's fields (blocks: the encoder's shape); threads: the machine's cores."""
         import_onnxruntime()  # first, so that a missing ONNX Runtime is an ImportError before any other check
@@ -251,10 +252,14 @@ class OnnxLiteUNet:
         if hint_stem != ("hint_stem.weight" in state):
             raise ValueError(f"hint_stem {hint_stem} but the weights {'lack' if hint_stem else 'have'} "
                              "hint_stem.weight")
+        if scene_context != ("context.0.weight" in state):
+            raise ValueError(f"scene_context {scene_context} but the weights "
+                             f"{'lack' if scene_context else 'have'} context.0.weight")
         state = {k: np.asarray(v, dtype=np.float32) for k, v in state.items()}  # fp16 on disk
         self.n_classes, self.encoder = n_classes, encoder
         self.logit_stride, self.decoder_depth = logit_stride, decoder_depth
         self.blocks, self.decoder, self.hint_stem = [list(b) for b in blocks], decoder, hint_stem
+        self.scene_context = scene_context
         builder = _Builder(state)
         logits = builder.build([tuple(b) for b in blocks], decoder, logit_stride)
         q, h, w = n_classes, f"H/{logit_stride}", f"W/{logit_stride}"
@@ -265,7 +270,7 @@ class OnnxLiteUNet:
     def config_dict(self) -> dict:
         return {"n_classes": self.n_classes, "encoder": self.encoder, "blocks": self.blocks,
                 "decoder": self.decoder, "logit_stride": self.logit_stride, "decoder_depth": self.decoder_depth,
-                "hint_stem": self.hint_stem}
+                "hint_stem": self.hint_stem, "scene_context": self.scene_context}
 
     def __call__(self, L: np.ndarray, hints: np.ndarray = None) -> np.ndarray:
         """L (H, W) normalised (L / 50 - 1), sides multiples of 32; hints (3, H, W) as colorizer.hints

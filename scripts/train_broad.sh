@@ -10,7 +10,13 @@
 # with `scripts/train_broad.sh candidate` before the machine goes): a new run from those weights, over the
 # steps still to go, at the learning rate the first run had reached (LR=...). Adam's moments start afresh
 # there, which the first steps of warm-up absorb.
-#   DATA=../shared/photos RUNS=runs scripts/train_broad.sh [train|candidate]
+# The run's curve goes on from the crops the first run had seen (`colorizer figures --crops-before N`).
+#
+# Then, from the trunk's end (TRUNK=..., default the run's final.pt), the three models as the shipped
+# lineage makes them: one decoder-only fine-tune each (300 steps, lr 3e-4), Natural lambda 0.9, Balanced
+# 0.6, Vivid 0.25, the rebalancing counted on these folders' crops (--prior data), two side by side with a
+# thread each; `ship` exports them to weights/ and stores their common encoder once.
+#   DATA=../shared/photos RUNS=runs scripts/train_broad.sh [train|candidate|tune|ship]
 #   FROM=weights/candidates/lite2_broad_trunk.safetensors STEPS=... LR=... scripts/train_broad.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +28,7 @@ py=.venv/bin/python
 args=(--data "$DATA/train" --data "$DATA/scenes" --data "$DATA/broad" --folder-weights 0.25 0.40 0.35
       --chroma-bias 2 --val "$DATA/val" --val "$DATA/val-scenes" --val "$DATA/val-broad" --val-each
       --encoder lite2 --hints --crop 160 --batch 16 --soft --lambda 1 --encoder-lr 0.2 --film 0.5
-      --val-every 1250 --ckpt-minutes 8 --threads 2)
+      --val-every 1250 --ckpt-minutes "${CKPT_MINUTES:-8}" --threads "${THREADS:-2}")
 case "${1:-train}" in
   train)
     if [ -n "${FROM:-}" ]; then
@@ -35,5 +41,23 @@ case "${1:-train}" in
     $py -m colorizer export "$RUN" --name lite2_broad_trunk --weights-dir weights/candidates --checkpoint ckpt.pt \
       --title "Broad trunk (in training)" --temperature 0.6 \
       --description "The long run on train/, scenes/ and broad/ with film-like inputs, as far as it got." ;;
-  *) echo "unknown step $1 (train, candidate)" >&2; exit 2 ;;
+  tune)
+    trunk="${TRUNK:-$RUN/final.pt}"
+    # the run's settings, with the later flags in place of its own (argparse keeps an option's last value)
+    tune=("${args[@]}" --threads 1 --init "$trunk" --encoder-lr 0 --prior data --steps "${TUNE_STEPS:-300}"
+          --lr 3e-4 --warmup 20 --val-every 150)
+    OMP_NUM_THREADS=1 train_run "$RUNS/broad_natural" "${tune[@]}" --lambda 0.9 > "$RUNS/broad_natural.log" 2>&1 &
+    OMP_NUM_THREADS=1 train_run "$RUNS/broad_balanced" "${tune[@]}" --lambda 0.6 > "$RUNS/broad_balanced.log" 2>&1 &
+    wait
+    OMP_NUM_THREADS=1 train_run "$RUNS/broad_vivid" "${tune[@]}" --lambda 0.25 > "$RUNS/broad_vivid.log" 2>&1 ;;
+  ship)
+    $py -m colorizer export "$RUNS/broad_natural" --name natural --title Natural --checkpoint final.pt \
+      --temperature "${T_NATURAL:-0.6}" --description "Light rebalancing (lambda 0.9): calm, realistic colour; safest on any photo."
+    $py -m colorizer export "$RUNS/broad_balanced" --name balanced --title Balanced --checkpoint final.pt \
+      --temperature "${T_BALANCED:-0.5}" --description "Moderate rebalancing (lambda 0.6): livelier than Natural, calmer than Vivid."
+    $py -m colorizer export "$RUNS/broad_vivid" --name vivid --title Vivid --checkpoint final.pt \
+      --temperature "${T_VIVID:-0.4}" --description "Strong rebalancing (lambda 0.25): saturated colour, rarer hues; can overshoot."
+    rm -f weights/lite2_encoder.safetensors  # its models were just overwritten whole by the exports
+    $py -m colorizer share natural balanced vivid --name lite2_encoder ;;
+  *) echo "unknown step $1 (train, candidate, tune, ship)" >&2; exit 2 ;;
 esac

@@ -79,6 +79,8 @@ def test_curves_against_crops_and_minutes(tmp_path, capsys):
     m = read_metrics(run)
     steps = np.array([2, 4])
     np.testing.assert_allclose(x_values(run, m, "crops")(steps), [0.064, 0.128])  # thousands of crops
+    # a run restarted from a candidate goes on from the crops its recipe had seen
+    np.testing.assert_allclose(x_values(run, m, "crops", crops_before=81552)(steps), [81.616, 81.68])
     np.testing.assert_allclose(x_values(run, m, "minutes")(steps), [2.0 / 60, 4.0 / 60])
     no_config = tmp_path / "run_c"  # a run folder without config.json is skipped, with a message
     no_config.mkdir()

@@ -1,9 +1,9 @@
-"""colorizer.evaluation.metrics.hue_agreement (scripts/hue_angle.py's measure): hue agreement by angle on made-up ab
-planes."""
+"""colorizer.evaluation.metrics.hue_agreement and warm_cast (scripts/hue_angle.py's measures) on made-up ab
+planes: hue agreement by angle, and warm output on a neutral truth."""
 import numpy as np
 import pytest
 
-from colorizer.evaluation.metrics import hue_agreement
+from colorizer.evaluation.metrics import hue_agreement, warm_cast
 
 
 def ab_at(hue_deg: float, chroma: float, shape=(8, 8)) -> np.ndarray:
@@ -26,3 +26,14 @@ def test_grey_answers_and_grey_truths():
     truth = ab_at(100, 30).copy()
     truth[:4] = 0  # half the truth grey: only the coloured half counts
     assert hue_agreement(ab_at(100, 20), truth) == pytest.approx((100.0, 0.0))
+
+
+def test_warm_cast_counts_warm_output_on_neutral_truth():
+    truth = ab_at(0, 0).copy()
+    truth[:2] = ab_at(90, 40)[:2]  # a quarter of the truth is itself yellow: not counted
+    pred = ab_at(0, 0).copy()
+    pred[2:5] = [0.0, 25.0]  # 3 of the 6 neutral rows painted warm
+    pred[5, :, 1] = 9.0  # just below the line
+    assert warm_cast(pred, truth) == pytest.approx(50.0)
+    assert warm_cast(ab_at(90, 30), ab_at(90, 40)) is None  # no neutral truth
+    assert warm_cast(ab_at(-90, 30), ab_at(0, 0)) == 0.0  # a blue cast is not a warm one

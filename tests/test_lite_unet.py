@@ -129,6 +129,21 @@ def test_train_export_and_colorize_with_hints(tmp_path, photo_dir):
         expected = stem_model(torch.from_numpy(L)[None, None], torch.from_numpy(hint_map)[None])[0].numpy()
     assert np.abs(net(L, hint_map) - expected).max() < 1e-3 * max(1.0, float(np.abs(expected).max()))
 
+    # the scene-context ablation from the exported model: its context weights are dropped, the rest
+    # kept; a resumed run and the export keep it out, and ONNX Runtime runs the export as torch does
+    run4 = tmp_path / "run4"
+    train(replace(cfg, run=str(run4), init=str(path), scene_context=False, steps=2))
+    train(replace(cfg, run=str(run4), steps=3), resume=True)
+    flat = torch.load(run4 / "ckpt.pt", weights_only=True)["model"]
+    assert not any(k.startswith("context.") for k in flat) and "head.weight" in flat
+    flat_path = export_run(run4, "flat", tmp_path / "w", temperature=0.5)
+    flat_model, _, flat_card = load_model(flat_path)
+    assert flat_card["architecture"]["scene_context"] is False and flat_model.context is None
+    net, _, _ = load_onnx_model(flat_path)
+    with torch.inference_mode():
+        expected = flat_model(torch.from_numpy(L)[None, None])[0].numpy()
+    assert np.abs(net(L) - expected).max() < 1e-3 * max(1.0, float(np.abs(expected).max()))
+
     colorizer = Colorizer.load(path, device="cpu")
     photo = next(iter(sorted(photo_dir.glob("*.jpg"))))
     plain = colorizer.predict(photo)

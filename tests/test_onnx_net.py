@@ -135,6 +135,22 @@ def test_hints_at_the_encoder_stem():
         OnnxLiteUNet(state_of(model), **{**model.config_dict(), "hint_stem": False})
 
 
+def test_without_the_scene_context():
+    """scene_context False: no pooled 1/32 features added back; the backend refuses weights that do not
+    match the setting, either way."""
+    model = random_lite_unet(config=LiteUNetConfig(n_classes=11, blocks=BLOCKS, decoder=[24, 16, 16, 12, 8],
+                                                   scene_context=False), seed=5)
+    assert not any(k.startswith("context.") for k in model.state_dict())
+    net = OnnxLiteUNet(state_of(model), **model.config_dict())
+    L, hints = inputs(64, 96)
+    assert_close(net(L, hints), torch_logits(model, L, hints))
+    with pytest.raises(ValueError, match="scene_context"):
+        OnnxLiteUNet(state_of(model), **{**model.config_dict(), "scene_context": True})
+    with_context = random_lite_unet(seed=5)
+    with pytest.raises(ValueError, match="scene_context"):
+        OnnxLiteUNet(state_of(with_context), **{**with_context.config_dict(), "scene_context": False})
+
+
 def test_rejects_sides_that_are_not_multiples_of_32(pair):
     with pytest.raises(ValueError, match="multiples of 32"):
         pair[1](np.zeros((48, 64), np.float32))

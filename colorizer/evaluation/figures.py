@@ -160,15 +160,16 @@ def _run_labels(runs) -> list:
 X_AXES = {"step": "step", "crops": "crops seen (thousands)", "minutes": "training time (min)"}
 
 
-def x_values(run_dir, metrics: dict, x: str):
-    """A function step -> x for one run: the step itself, crops seen (step x batch x processes, from the
-    run's config.json) or minutes (the run's logged elapsed_s, validation and checkpoints included)."""
+def x_values(run_dir, metrics: dict, x: str, crops_before: int = 0):
+    """A function step -> x for one run: the step itself, crops seen (crops_before + step x batch x
+    processes, from the run's config.json) or minutes (the run's logged elapsed_s, validation and
+    checkpoints included)."""
     if x == "step":
         return lambda steps: steps
     if x == "crops":
         cfg = json.loads((Path(run_dir) / "config.json").read_text())
         per_step = cfg["batch"] * cfg.get("processes", 1)
-        return lambda steps: steps * per_step / 1000
+        return lambda steps: (crops_before + steps * per_step) / 1000
     if x == "minutes":
         if "elapsed_s" not in metrics:
             raise ValueError("its metrics.csv has no elapsed_s column")
@@ -187,9 +188,9 @@ def panel_of(column: str) -> tuple:
 
 
 def write_training_curves(runs, out_dir, smooth_frac: float = 0.02, x: str = "step",
-                          name: str = "training_curves.png") -> Path:
+                          name: str = "training_curves.png", crops_before: int = 0) -> Path:
     """`name` (a PNG): loss (raw, faint; smoothed over ~2% of the steps) and every val_* column, against
-    the step, the crops seen or the minutes of training (`x`)."""
+    the step, the crops seen (from crops_before on) or the minutes of training (`x`)."""
     if x not in X_AXES:
         raise ValueError(f"x must be one of {', '.join(X_AXES)}, not {x!r}")
     out = Path(out_dir)
@@ -198,7 +199,7 @@ def write_training_curves(runs, out_dir, smooth_frac: float = 0.02, x: str = "st
     for run, label in zip(runs, _run_labels(runs)):
         try:
             metrics = read_metrics(run)
-            data.append((label, metrics, x_values(run, metrics, x)))
+            data.append((label, metrics, x_values(run, metrics, x, crops_before)))
         except (OSError, KeyError, ValueError) as e:
             print(f"skipping run {run}: {e}", file=sys.stderr)
     val_cols = sorted({panel_of(c)[0] for _, d, _ in data for c in d if panel_of(c)[0].startswith("val_")},

@@ -179,3 +179,18 @@ def hue_agreement(ab_pred: np.ndarray, ab_true: np.ndarray):
     off = np.abs(np.angle(np.exp(1j * (np.arctan2(pred[:, 1], pred[:, 0]) - np.arctan2(true[:, 1], true[:, 0])))))
     shown = np.hypot(pred[:, 0], pred[:, 1]) >= HUE_ANGLE_OUTPUT_CHROMA
     return 100.0 * (shown & (off <= HUE_ANGLE_RIGHT)).mean(), 100.0 * (shown & (off > HUE_ANGLE_WRONG)).mean()
+
+
+# The warm wash (issue 33): one warm decision over a whole photo, people and streets orange. Of the
+# truth's near-neutral pixels (chroma < 8: grey stone, asphalt, dark coats, overcast sky), the share the
+# output paints warm (b* > 10).
+WARM_TRUTH_CHROMA, WARM_OUTPUT_B = 8.0, 10.0
+
+
+def warm_cast(ab_pred: np.ndarray, ab_true: np.ndarray):
+    """-> % of the truth's near-neutral pixels shown with b* > WARM_OUTPUT_B, or None where they are under
+    HUE_MIN_SHARE of the photo."""
+    neutral = np.hypot(ab_true[..., 0], ab_true[..., 1]) < WARM_TRUTH_CHROMA
+    if neutral.sum() < HUE_MIN_SHARE * neutral.size:
+        return None
+    return 100.0 * float((ab_pred[..., 1][neutral] > WARM_OUTPUT_B).mean())

@@ -3,8 +3,9 @@
 Encoder: EfficientNet-Lite (colorizer.nets.efficientnet), fed the photo's lightness as the gray sRGB image of
 that L in three equal channels, as ImageNet photos were fed to it. Its features at 1/2, 1/4, 1/8, 1/16
 and 1/32 are the skips. Decoder, as the design's: at 1/32 a 1x1 convolution of the deepest features
-plus the pooled scene context (Iizuka et al. 2016), then at each finer level bilinear upsampling,
-concatenation with the skip and the hint map at that level, and a 3x3 convolution + ReLU + batch norm.
+plus the pooled scene context (Iizuka et al. 2016; `scene_context=False` leaves it out), then at each
+finer level bilinear upsampling, concatenation with the skip and the hint map at that level, and a 3x3
+convolution + ReLU + batch norm.
 The Q class logits come out at 1/`logit_stride` of the input (2 by default: the loss is taken there and
 the pipeline's guided upsampling brings the colour to full resolution along the photo's own edges).
 
@@ -36,6 +37,7 @@ class LiteUNetConfig:
     decoder_depth: int = 1  # 3x3 units at each of 1/16 .. 1/2 (2: a second one after the concatenation)
     logit_stride: int = 2  # logits at 1/2 of the input (1: full size)
     hint_stem: bool = False  # the hint map also enters the encoder, at its stem
+    scene_context: bool = True  # the pooled 1/32 features added back at every pixel (False: an ablation)
 
 
 def l_to_encoder_rgb(L: torch.Tensor) -> torch.Tensor:
@@ -79,7 +81,7 @@ class LiteUNet(nn.Module):
             raise ValueError(f"logit_stride 1 or 2, got {config.logit_stride}")
         h = HINT_CHANNELS
         self.bottom = unit(skips[4] + h, d[0], 1)
-        self.context = nn.Sequential(nn.Linear(d[0], d[0]), nn.ReLU())
+        self.context = nn.Sequential(nn.Linear(d[0], d[0]), nn.ReLU()) if config.scene_context else None
         self.up = nn.ModuleList(unit(d[i] + skips[3 - i] + h, d[i + 1], 3) for i in range(4))
         if config.decoder_depth not in (1, 2):
             raise ValueError(f"decoder_depth 1 or 2, got {config.decoder_depth}")
@@ -102,7 +104,8 @@ class LiteUNet(nn.Module):
             hints = L.new_zeros(n, HINT_CHANNELS, hgt, wid)
         feats = self.encoder(l_to_encoder_rgb(L), None if self.hint_stem is None else self.hint_stem(hints))
         x = self.bottom(torch.cat([feats[4], pool_hints(hints, 32)], dim=1))
-        x = x + self.context(x.mean(dim=(2, 3)))[:, :, None, None]
+        if self.context is not None:
+            x = x + self.context(x.mean(dim=(2, 3)))[:, :, None, None]
         for i, block in enumerate(self.up):
             x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
             x = block(torch.cat([x, feats[3 - i], pool_hints(hints, 2 ** (4 - i))], dim=1))

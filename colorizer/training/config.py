@@ -29,6 +29,7 @@ class TrainConfig:
     decoder: list = None  # lite encoders: the decoder's channels at 1/32 .. 1/2 (None: LiteUNetConfig's)
     decoder_depth: int = 1  # lite encoders: 3x3 units per decoder level
     hint_stem: bool = False  # lite encoders: hints enter the encoder's stem too (starts at zero; learns while frozen)
+    scene_context: bool = True  # lite encoders: the pooled 1/32 features added back at every pixel (False: left out)
     activation: str = "sigmoid"  # the design's; relu / leaky_relu / silu train faster
     global_context: bool = False  # ablation: pooled bottleneck features added back (colorizer.nets.unet)
     crop: int = 128

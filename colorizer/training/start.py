@@ -42,7 +42,13 @@ def start_model(cfg: TrainConfig, n_classes: int, source: dict, device, name: st
     model = build_model(cfg, n_classes, source).to(device)
     if not source:
         return model
-    missing, unexpected = model.load_state_dict(source["model"], strict=False)
+    state = source["model"]
+    if isinstance(model, LiteUNet) and model.context is None:  # --no-scene-context on a model that had one
+        dropped = [k for k in state if k.startswith("context.")]
+        state = {k: v for k, v in state.items() if k not in dropped}
+        if dropped:
+            print(f"{name}: the scene context's weights are left out (--no-scene-context)", flush=True)
+    missing, unexpected = model.load_state_dict(state, strict=False)
     # a new global-context branch or hint stem may start on weights that had none
     if unexpected or any(not k.startswith(("context.", "hint_stem.")) for k in missing):
         raise SystemExit(f"{name}: weights do not fit this network "
