@@ -41,6 +41,7 @@ from PIL import Image, PngImagePlugin
 from . import icc
 from .images import read_metadata
 from .result_files import SOFTWARE as SOFTWARE_NAME
+from .temperature import check_temperature
 
 FORMATS = {"png": "png", "jpeg": "jpg", "webp": "webp"}  # format -> file extension
 # Measured on a 12 MP photo (scripts/output_benchmark.py, README "Output formats"): zlib level 1 writes the
@@ -349,7 +350,9 @@ def save_outputs(pred, temperature: float, out_dir, stem: str = None, gray=True,
     'color': path}.
 
     The colour copy records the model and temperature, and the hints if any (pred.meta["hints"]); the
-    gray one depends on none of them (it is the photo's own lightness), so it records only the source."""
+    gray one depends on none of them (it is the photo's own lightness), so it records only the source.
+    A temperature outside 0..1 is refused (TemperatureError) before anything is made on disk."""
+    temperature = check_temperature(temperature)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(out_dir)

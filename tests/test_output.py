@@ -435,3 +435,12 @@ def test_an_output_folder_that_cannot_be_written_is_named_with_the_reason(tmp_pa
     with pytest.raises(output.OutputFolderError, match=r"new/out: no space left on its device \(1,000 bytes free\)"):
         output.check_output_dir(tmp_path / "new" / "out")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a file"]  # the folders made to try it are gone again
+
+
+@pytest.mark.parametrize("t", [1.5, -0.1, float("nan")])
+def test_a_temperature_outside_the_range_is_refused_before_the_folder_is_made(t, tmp_path):
+    from colorizer.temperature import TemperatureError
+    out = tmp_path / "new" / "out"
+    with pytest.raises(TemperatureError, match="temperature"):
+        save_outputs(FakePrediction(), t, out)
+    assert not out.parent.exists()
