@@ -173,7 +173,8 @@ def hint_count(text: str) -> int:
 
 
 def cmd_evaluate(a):
-    from .evaluation.evaluate import Previews, evaluate, write_figures, write_json
+    from .evaluation.evaluate import evaluate, write_json
+    from .evaluation.previews import Previews, write_figures
     from .hints import HintError
     from .weights import ModelError
     from tqdm import tqdm

@@ -7,7 +7,8 @@ from PIL import Image
 from colorizer import Colorizer
 from colorizer.cli import main
 from colorizer.color import rgb_to_lab
-from colorizer.evaluation.evaluate import Previews, evaluate, write_figures
+from colorizer.evaluation.evaluate import evaluate
+from colorizer.evaluation.previews import Previews, write_figures
 from colorizer.images import find_images, load_rgb
 from colorizer.evaluation.metrics import (AUC_THRESHOLDS, HUE_KEYS, ab_error, auc, auc_from_histogram,
                                           cell_rebalancing_weights, colourfulness, error_histogram, hue_counts,
