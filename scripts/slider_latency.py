@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-import numpy as np  # noqa: E402  (after the path above, as every import here)
+from benchmark import synthetic_photo  # noqa: E402  (after the path above, as every import here; scripts/)
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -53,19 +53,6 @@ def measure(window, signal, what: str, moves: int) -> None:
           f"   ({moves} moves)")
 
 
-def landscape(h: int, w: int, seed: int) -> np.ndarray:
-    """A generated landscape: blue sky over green fields, with a little noise (tests/synthetic.py's)."""
-    rng = np.random.default_rng(seed)
-    horizon = int(h * rng.uniform(0.35, 0.6))
-    img = np.empty((h, w, 3), np.float64)
-    t = np.linspace(0, 1, horizon)[:, None]
-    img[:horizon] = (1 - t)[..., None] * [70, 120, 210] + t[..., None] * [170, 200, 235]  # sky
-    g = np.linspace(0, 1, h - horizon)[:, None]
-    img[horizon:] = (1 - g)[..., None] * [60, 140, 50] + g[..., None] * [40, 90, 30]  # fields
-    img += rng.normal(0, 6, img.shape)
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
 def open_window(image, weights, device, prefix: str):
     """The 1200 x 780 window, shown, its settings and copies in a new temporary folder, and the photo to
     colorize (image, or a generated 4000 x 3000 landscape). -> (QApplication, window, photo path)."""
@@ -78,7 +65,7 @@ def open_window(image, weights, device, prefix: str):
     if image is None:
         from PIL import Image
         image = temp / "landscape-12mp.png"
-        Image.fromarray(np.asarray(Image.fromarray(landscape(750, 1000, seed=1)).resize((4000, 3000)))).save(image)
+        Image.fromarray(synthetic_photo(4000, 3000, seed=1)).save(image)
     window = MainWindow(Settings.at(temp / "settings.ini"), weights_dir=weights, device=device)
     window.set_output_dir(temp / "out")
     window.resize(1200, 780)
