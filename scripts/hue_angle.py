@@ -60,5 +60,6 @@ def main():
                   f"more than 90 degrees off {wrong:.1f} %; warm cast {np.mean(warm[t]):.1f} % ({len(warm[t])} "
                   f"photos); colourfulness {colourfulness_ratio(colour[t], truth_colour):.2f}")
 
+
 if __name__ == "__main__":
     main()

@@ -44,20 +44,9 @@ case "${1:-train}" in
   tune)
     trunk="${TRUNK:-$RUN/final.pt}"
     # the run's settings, with the later flags in place of its own (argparse keeps an option's last value)
-    tune=("${args[@]}" --threads 1 --init "$trunk" --encoder-lr 0 --prior data --steps "${TUNE_STEPS:-300}"
-          --lr 3e-4 --warmup 20 --val-every 150)
-    OMP_NUM_THREADS=1 train_run "$RUNS/broad_natural" "${tune[@]}" --lambda 0.9 > "$RUNS/broad_natural.log" 2>&1 &
-    OMP_NUM_THREADS=1 train_run "$RUNS/broad_balanced" "${tune[@]}" --lambda 0.6 > "$RUNS/broad_balanced.log" 2>&1 &
-    wait
-    OMP_NUM_THREADS=1 train_run "$RUNS/broad_vivid" "${tune[@]}" --lambda 0.25 > "$RUNS/broad_vivid.log" 2>&1 ;;
+    tune_three "$RUNS/broad" "${args[@]}" --threads 1 --init "$trunk" --encoder-lr 0 --prior data \
+      --steps "${TUNE_STEPS:-300}" --lr 3e-4 --warmup 20 --val-every 150 ;;
   ship)
-    $py -m colorizer export "$RUNS/broad_natural" --name natural --title Natural --checkpoint final.pt \
-      --temperature "${T_NATURAL:-0.6}" --description "Light rebalancing (lambda 0.9): calm, realistic colour; safest on any photo."
-    $py -m colorizer export "$RUNS/broad_balanced" --name balanced --title Balanced --checkpoint final.pt \
-      --temperature "${T_BALANCED:-0.5}" --description "Moderate rebalancing (lambda 0.6): livelier than Natural, calmer than Vivid."
-    $py -m colorizer export "$RUNS/broad_vivid" --name vivid --title Vivid --checkpoint final.pt \
-      --temperature "${T_VIVID:-0.4}" --description "Strong rebalancing (lambda 0.25): saturated colour, rarer hues; can overshoot."
-    rm -f weights/lite2_encoder.safetensors  # its models were just overwritten whole by the exports
-    $py -m colorizer share natural balanced vivid --name lite2_encoder ;;
+    ship_three "$RUNS/broad" "any photo" ;;
   *) echo "unknown step $1 (train, candidate, tune, ship)" >&2; exit 2 ;;
 esac

@@ -35,21 +35,5 @@ if [ -z "$S2" ]; then
     --encoder-lr 0.2 --init "$S1"
   S2="$RUNS/lite2_s2/final.pt"
 fi
-# two decoder fine-tunes side by side, a thread each, train about as many crops/s in all as one run on
-# both threads (docs/models.md, "Training throughput")
-tune=("${common[@]}" --steps "${TUNE_STEPS:-300}" --lr 3e-4 --warmup 20 --init "$S2" --threads 1)
-OMP_NUM_THREADS=1 train_run "$RUNS/lite2_natural" "${tune[@]}" --lambda 0.9 > "$RUNS/lite2_natural.log" 2>&1 &
-OMP_NUM_THREADS=1 train_run "$RUNS/lite2_balanced" "${tune[@]}" --lambda 0.6 > "$RUNS/lite2_balanced.log" 2>&1 &
-wait
-OMP_NUM_THREADS=1 train_run "$RUNS/lite2_vivid" "${tune[@]}" --lambda 0.25 > "$RUNS/lite2_vivid.log" 2>&1
-
-$py -m colorizer export "$RUNS/lite2_natural" --name natural --title Natural --checkpoint final.pt \
-  --temperature "${T_NATURAL:-0.6}" --description "Light rebalancing (lambda 0.9): calm, realistic colour; safest on any landscape."
-$py -m colorizer export "$RUNS/lite2_balanced" --name balanced --title Balanced --checkpoint final.pt \
-  --temperature "${T_BALANCED:-0.5}" --description "Moderate rebalancing (lambda 0.6): livelier than Natural, calmer than Vivid."
-$py -m colorizer export "$RUNS/lite2_vivid" --name vivid --title Vivid --checkpoint final.pt \
-  --temperature "${T_VIVID:-0.4}" --description "Strong rebalancing (lambda 0.25): saturated colour, rarer hues; can overshoot."
-# decoder fine-tunes of one network: their common encoder is stored once (colorizer share, 19.5 MB less);
-# the previous one goes first, its models having just been overwritten whole by the exports above
-rm -f weights/lite2_encoder.safetensors
-$py -m colorizer share natural balanced vivid --name lite2_encoder
+tune_three "$RUNS/lite2" "${common[@]}" --steps "${TUNE_STEPS:-300}" --lr 3e-4 --warmup 20 --init "$S2" --threads 1
+ship_three "$RUNS/lite2" "any landscape"
